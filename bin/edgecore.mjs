@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// Runs the TypeScript entry point through tsx's loader.
+import { register } from 'tsx/esm/api';
+register();
+await import('../src/cmd/edgecore/main.ts');

@@ -1,0 +1,62 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../../platform/log/index.js';
+import { ensurePki, writeKubeconfig } from '../../platform/certs/index.js';
+import { openSqliteStore } from '../../platform/store/index.js';
+import { ApiServer, loadTokenFile, type UserInfo } from '../../kube/apiserver/index.js';
+
+export interface EmbeddedControlPlane {
+  readonly url: string;
+  readonly kubeconfigPath: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the embedded control plane: PKI, SQLite store, API server, admin kubeconfig. */
+export async function startEmbeddedControlPlane(opts: {
+  dataDir: string;
+  host: string;
+  port: number;
+  advertiseHosts: readonly string[];
+  tokenAuthFile: string | undefined;
+  watchHistory: number;
+  log: Logger;
+}): Promise<EmbeddedControlPlane> {
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const hosts = [...new Set([opts.host, ...opts.advertiseHosts].filter((h) => h !== '0.0.0.0' && h !== '::'))];
+  const pki = await ensurePki(path.join(opts.dataDir, 'pki'), { hosts });
+  const store = openSqliteStore({ path: path.join(opts.dataDir, 'state.db'), historyLimit: opts.watchHistory });
+  const tokens: Map<string, UserInfo> = opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : new Map();
+  const caPem = readFileSync(pki.caPath, 'utf8');
+  const server = new ApiServer({
+    store,
+    log: opts.log.child({ module: 'apiserver' }),
+    host: opts.host,
+    port: opts.port,
+    tls: { certPem: readFileSync(pki.serverCertPath, 'utf8'), keyPem: readFileSync(pki.serverKeyPath, 'utf8'), clientCaPem: caPem },
+    tokens,
+  });
+  let bound;
+  try {
+    bound = await server.start();
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const hostForUrl = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const url = `https://${hostForUrl}:${bound.port}`;
+  const kubeconfigPath = path.join(opts.dataDir, 'admin.kubeconfig');
+  await writeKubeconfig(kubeconfigPath, {
+    server: url,
+    caPem,
+    clientCertPem: readFileSync(pki.adminCertPath, 'utf8'),
+    clientKeyPem: readFileSync(pki.adminKeyPath, 'utf8'),
+  });
+  return {
+    url,
+    kubeconfigPath,
+    async stop() {
+      await server.stop();
+      store.close();
+    },
+  };
+}

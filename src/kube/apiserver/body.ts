@@ -1,0 +1,77 @@
+import type { IncomingMessage } from 'node:http';
+import { parseAllDocuments } from 'yaml';
+import { isJsonObject, type JsonObject } from '../../base/index.js';
+import { apiErrors } from './status.js';
+
+/** Kubernetes' limit for a request body is 3 MiB. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limit) {
+    req.resume();
+    throw apiErrors.tooLarge(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > limit) {
+      req.resume();
+      throw apiErrors.tooLarge(limit);
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? 'application/json';
+}
+
+/** Decodes a JSON or YAML body to a value; malformed input is a 400 with the parser's reason. */
+export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
+  const type = mediaType(contentType);
+  const text = buf.toString('utf8');
+  if (text.trim() === '') throw apiErrors.badRequest('the request body is empty');
+  if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
+    // JSON is valid YAML, but parse JSON bodies as JSON first for speed and exact errors.
+    const trimmed = text.trimStart();
+    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        // fall through to YAML
+      }
+    }
+    const docs = parseAllDocuments(text);
+    if (!Array.isArray(docs)) throw apiErrors.badRequest('the request body is not a YAML document');
+    const real = docs.filter((d) => d.contents !== null);
+    if (real.length !== 1) throw apiErrors.badRequest(`expected exactly one YAML document in the request body, got ${real.length}`);
+    const doc = real[0];
+    if (doc === undefined) throw apiErrors.badRequest('empty YAML document');
+    if (doc.errors.length > 0) throw apiErrors.badRequest(`error converting YAML to JSON: ${doc.errors[0]?.message ?? 'invalid YAML'}`);
+    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  }
+  if (
+    type === 'application/json' ||
+    type === 'application/merge-patch+json' ||
+    type === 'application/strategic-merge-patch+json' ||
+    type === 'application/json-patch+json' ||
+    type === '*/*'
+  ) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw apiErrors.badRequest(`couldn't get version/kind; json parse error: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  throw apiErrors.unsupportedMediaType(type);
+}
+
+export function decodeObjectBody(buf: Buffer, contentType: string | undefined): JsonObject {
+  const v = decodeBody(buf, contentType);
+  if (!isJsonObject(v)) throw apiErrors.badRequest('the request body must be a JSON object');
+  return v;
+}
