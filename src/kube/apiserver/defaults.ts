@@ -148,9 +148,17 @@ export function applyDefaults(res: ResourceInfo, o: JsonObject): void {
       }
       break;
     }
-    case '/secrets':
+    case '/secrets': {
       setDefault(o, 'type', 'Opaque');
+      // stringData is write-only: it is merged into data (base64) and never stored
+      const stringData = o['stringData'];
+      if (isJsonObject(stringData)) {
+        const data = obj(o, 'data');
+        for (const [k, v] of Object.entries(stringData)) if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+      }
+      delete o['stringData'];
       break;
+    }
     case '/namespaces': {
       const s = obj(o, 'spec');
       setDefault(s, 'finalizers', ['kubernetes']);

@@ -183,9 +183,9 @@ function serveList(ctx: HandlerContext, req: IncomingMessage, res: ServerRespons
   }
   // stream the items so a large list is not built as one string twice
   const list = listObject(r, out);
-  const head = JSON.stringify({ ...list, items: [] }).slice(0, -2);
+  const head = JSON.stringify({ kind: list['kind'], apiVersion: list['apiVersion'], metadata: list['metadata'] });
   res.writeHead(200, { 'Content-Type': 'application/json' });
-  res.write(`${head}[`);
+  res.write(`${head.slice(0, -1)},"items":[`);
   out.items.forEach((o, i) => res.write(i === 0 ? toJson(o) : `,${toJson(o)}`));
   res.end(']}');
 }

@@ -16,10 +16,11 @@ import { type ResourceInfo, groupVersion } from './resources.js';
  *   the complete patch metadata of every built-in kind. The server still accepts strategic merge patches for
  *   built-in kinds. Custom resources get JSON merge patches from kubectl either way.
  * - `GET /openapi/v2`: kubectl asks with `Accept: application/com.github.proto-openapi.spec.v2@v1.0+protobuf`
- *   only. We serve JSON only: the server answers 406 NotAcceptable when wantsOpenApiProtobuf() is true (kubectl
- *   treats that like the 404 of a server without v2 and uses its built-in types) and the Swagger 2.0 JSON of
- *   openApiV2() for `application/json` or `*\/*`. That document carries the strategic-merge metadata
- *   (`x-kubernetes-patch-merge-key` / `-strategy`) of the fields where it matters for JSON consumers.
+ *   only. We serve JSON only: when wantsOpenApiProtobuf() is true the server answers 406 NotAcceptable or 404 (kubectl
+ *   1.32 treats either as "no v2" and computes strategic patches from its built-in types; both were checked
+ *   against the real binary), and the Swagger 2.0 JSON of openApiV2() for `application/json` or `*\/*`. That
+ *   document carries the strategic-merge metadata (`x-kubernetes-patch-merge-key` / `-strategy`) of the fields where
+ *   it matters, for JSON consumers.
  *
  * Output is deterministic for a given resource list (sorted paths and schemas), so a hash of the JSON is stable.
  */

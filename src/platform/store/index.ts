@@ -1,0 +1,3 @@
+export * from './types.js';
+export { openSqliteStore, SqliteStore, DEFAULT_HISTORY_LIMIT, type SqliteStoreOptions } from './sqlite-store.js';
+export { SqliteStoreErrorCodes } from './sqlite-schema.js';

@@ -1,0 +1,59 @@
+/**
+ * Cleanup plumbing shared by every harness helper.
+ *
+ * A helper that owns a resource (a temp dir, a child process) registers its async cleanup with the
+ * test that asked for it (`owner`: a node:test `TestContext`, or `{ after }` from node:test inside a
+ * `describe`). Independently, every live resource is tracked here so that a test file that dies or
+ * forgets to clean up never leaves a server running: on process exit the survivors are SIGKILLed
+ * and their temp dirs removed, synchronously.
+ */
+import { rmSync } from 'node:fs';
+
+/** Anything with node:test's `after(fn)`: a TestContext, a SuiteContext hook holder, or `{ after }`. */
+export interface CleanupOwner {
+  after(fn: () => unknown): void;
+}
+
+type SyncCleanup = () => void;
+
+const exitCleanups = new Map<number, SyncCleanup>();
+let nextId = 1;
+let hooked = false;
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', () => {
+    // Processes first (ids are ascending, so later resources go first), then directories.
+    const entries = [...exitCleanups.entries()].sort((a, b) => b[0] - a[0]);
+    for (const [, fn] of entries) {
+      try {
+        fn();
+      } catch {
+        // best effort at exit
+      }
+    }
+    exitCleanups.clear();
+  });
+}
+
+/** Registers a synchronous last-resort cleanup; returns the function that unregisters it. */
+export function onExitCleanup(fn: SyncCleanup): () => void {
+  hookExit();
+  const id = nextId++;
+  exitCleanups.set(id, fn);
+  return () => {
+    exitCleanups.delete(id);
+  };
+}
+
+/** Whether temp dirs should be kept for debugging (`KEEP_TEST_DIRS=1`). */
+export function keepTestDirs(): boolean {
+  const v = process.env['KEEP_TEST_DIRS'];
+  return v !== undefined && v !== '' && v !== '0' && v !== 'false';
+}
+
+export function removeDirSync(dir: string): void {
+  if (keepTestDirs()) return;
+  rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+}
