@@ -636,6 +636,10 @@ spec:
     );
     assert.deepEqual(lines(await k.ok(['apply', '-f', widgets])), ['widget.example.com/w1 created', 'widget.example.com/w2 created']);
     assert.deepEqual(lines(await k.ok(['apply', '-f', widgets])), ['widget.example.com/w1 unchanged', 'widget.example.com/w2 unchanged']);
+    const w1meta = rec(await k.json(['get', 'widget', 'w1', '-n', ns]), 'metadata');
+    assert.match(String(w1meta['uid']), /^[0-9a-f-]{36}$/, `custom resource metadata: ${brief(w1meta)}`);
+    assert.match(String(w1meta['resourceVersion']), /^\d+$/, `custom resource metadata: ${brief(w1meta)}`);
+    assert.equal(w1meta['generation'], 1, `custom resource metadata: ${brief(w1meta)}`);
 
     const table = parseTable(await k.ok(['get', 'widgets', '-n', ns]));
     assert.deepEqual(table.headers, ['NAME', 'SIZE', 'COLOR', 'PHASE', 'AGE']);

@@ -117,6 +117,9 @@ describe('API server: bad input, authentication, integrity', { timeout: 240_000 
     const path = widgetsPath(NS);
     const good = await cc.client.post(path, widget(NS, 'good', { size: 3, color: 'red' }));
     assert.equal(good.status, 201, `POST a valid Widget: ${good.status} ${brief(good.text)}`);
+    for (const field of ['uid', 'resourceVersion', 'creationTimestamp']) {
+      assert.ok(str(good.body, ['metadata', field]), `the created Widget has server-set metadata.${field}: ${brief(at(good.body, 'metadata'))}`);
+    }
 
     const wrongType = await cc.client.post(path, widget(NS, 'wrong-type', { size: 'big' }));
     assertStatus(wrongType, 422, 'Invalid');

@@ -73,7 +73,16 @@ async function watchPods(t: TestContext, cc: CloudcoreHandle, namespace: string)
     stopped = true;
     await informer.stop();
   });
-  await informer.start();
+  // start() resolves once the list is done and the watch request has its response headers.
+  let timer: NodeJS.Timeout | undefined;
+  const started = await Promise.race([
+    informer.start().then(() => 'started' as const),
+    new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), 20_000);
+    }),
+  ]);
+  clearTimeout(timer);
+  assert.equal(started, 'started', `informer.start() did not resolve within 20 s (lists: ${lists}, errors: ${brief(errors.map(String))}): did the list answer, and does the watch send its response headers before the first event?`);
   return {
     informer,
     seen,

@@ -56,8 +56,27 @@ function splitCsv(line: string): string[] {
 }
 
 /** Authenticates by verified client certificate (CN = user, O = groups) or by bearer token. */
+const certUsers = new WeakMap<object, UserInfo | null>();
+
 export function authenticate(req: IncomingMessage, tokens: ReadonlyMap<string, UserInfo>): UserInfo | undefined {
   const socket = req.socket as TLSSocket;
+  // the peer certificate is fixed for the life of a TLS connection: read it once per connection
+  const known = certUsers.get(socket);
+  if (known !== undefined && known !== null) return known;
+  if (known === undefined) {
+    const user = certUser(socket);
+    certUsers.set(socket, user ?? null);
+    if (user !== undefined) return user;
+  }
+  const header = req.headers['authorization'];
+  if (typeof header === 'string' && header.startsWith('Bearer ')) {
+    const user = tokens.get(header.slice(7).trim());
+    if (user !== undefined) return { ...user, groups: [...user.groups, 'system:authenticated'] };
+  }
+  return undefined;
+}
+
+function certUser(socket: TLSSocket): UserInfo | undefined {
   if (typeof socket.getPeerCertificate === 'function' && socket.authorized) {
     const cert = socket.getPeerCertificate();
     const subject = cert.subject as unknown as Record<string, string | string[] | undefined> | undefined;
@@ -67,11 +86,6 @@ export function authenticate(req: IncomingMessage, tokens: ReadonlyMap<string, U
       const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
       return { name: cn, groups: [...groups, 'system:authenticated'] };
     }
-  }
-  const header = req.headers['authorization'];
-  if (typeof header === 'string' && header.startsWith('Bearer ')) {
-    const user = tokens.get(header.slice(7).trim());
-    if (user !== undefined) return { ...user, groups: [...user.groups, 'system:authenticated'] };
   }
   return undefined;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseAllDocuments } from 'yaml';
 import { isJsonObject, type JsonObject } from '../../base/index.js';
 import { apiErrors } from './status.js';
+import { decodeKubeProtobuf, PROTOBUF_MEDIA_TYPE } from './protobuf/index.js';
 
 /** Kubernetes' limit for a request body is 3 MiB. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -33,6 +34,11 @@ export function mediaType(contentType: string | undefined): string {
 /** Decodes a JSON or YAML body to a value; malformed input is a 400 with the parser's reason. */
 export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
+  // kubectl's typed clients (kubectl create <generator>) send Kubernetes protobuf; we answer in JSON
+  if (type === PROTOBUF_MEDIA_TYPE) {
+    if (buf.length === 0) throw apiErrors.badRequest('the request body is empty');
+    return decodeKubeProtobuf(buf);
+  }
   const text = buf.toString('utf8');
   if (text.trim() === '') throw apiErrors.badRequest('the request body is empty');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {

@@ -197,6 +197,7 @@ function serveWatch(ctx: HandlerContext, req: IncomingMessage, res: ServerRespon
   const timeoutSec = Number.isFinite(requested) && requested > 0 ? Math.min(requested, ctx.maxWatchSeconds) : ctx.maxWatchSeconds;
   const allowBookmarks = flag(q, 'allowWatchBookmarks');
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.flushHeaders(); // a watcher learns the watch is established before the first event
   let first = true;
   const fromRv = q.get('resourceVersion');
   let lastRv = fromRv !== null && /^[1-9][0-9]*$/.test(fromRv) ? fromRv : String(ctx.svc.store.currentRevision());

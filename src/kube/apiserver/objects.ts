@@ -132,7 +132,7 @@ export class ObjectService {
     if (causes.length > 0) throw apiErrors.invalid(res.kind, nameOf(o) ?? '', causes, res.group);
   }
 
-  create(res: ResourceInfo, namespace: string | undefined, body: JsonObject, opts: WriteOptions = {}): JsonObject {
+  create(res: ResourceInfo, namespace: string | undefined, body: JsonObject, opts: WriteOptions & { keepManagedFields?: boolean } = {}): JsonObject {
     this.checkNamespace(res, namespace, true);
     const o = this.normaliseBody(res, namespace, body);
     const meta = metaOf(o);
@@ -158,9 +158,11 @@ export class ObjectService {
     meta['uid'] = newUid();
     meta['creationTimestamp'] = rfc3339(this.now());
     if (tracksGeneration(res)) meta['generation'] = 1;
-    const manager = opts.fieldManager ?? 'unknown';
-    meta['managedFields'] = recordUpdate({ prev: undefined, next: o, manager, apiVersion: groupVersion(res), now: rfc3339(this.now()), kind: res.kind });
-    if ((meta['managedFields'] as unknown[]).length === 0) delete meta['managedFields'];
+    if (opts.keepManagedFields !== true) {
+      const manager = opts.fieldManager ?? 'unknown';
+      meta['managedFields'] = recordUpdate({ prev: undefined, next: o, manager, apiVersion: groupVersion(res), now: rfc3339(this.now()), kind: res.kind, ...statusSub(res) });
+    }
+    if (!Array.isArray(meta['managedFields']) || meta['managedFields'].length === 0) delete meta['managedFields'];
     const key = this.key(res, namespace, name);
     if (opts.dryRun === true) {
       if (this.store.get(key) !== undefined) throw apiErrors.alreadyExists(res.plural, name, res.group);
@@ -255,6 +257,7 @@ export class ObjectService {
         apiVersion: groupVersion(res),
         now: rfc3339(this.now()),
         kind: res.kind,
+        ...statusSub(res),
         ...(target === 'status' ? { subresource: 'status' } : {}),
       });
       if (mf.length > 0) nm['managedFields'] = mf;
@@ -318,7 +321,12 @@ export class ObjectService {
   }
 }
 
-const VOLATILE = new Set(['resourceVersion', 'managedFields', 'generation']);
+/** Custom resources tell the field manager whether status is a subresource; built-ins are known to it. */
+export function statusSub(res: ResourceInfo): { statusSubresource?: boolean } {
+  return res.custom === undefined ? {} : { statusSubresource: res.subresources.includes('status') };
+}
+
+const VOLATILE = new Set(['resourceVersion', 'generation']);
 
 function withoutVolatile(o: Readonly<JsonObject>): JsonObject {
   const out: JsonObject = { ...o };

@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject } from '../../base/index.js';
-import type { ObjectService, WriteOptions, WriteTarget } from './objects.js';
+import { statusSub, type ObjectService, type WriteOptions, type WriteTarget } from './objects.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, serverSideApply, supportsStrategicMerge } from './patch/index.js';
 import { deepCopy, metaOf, rfc3339 } from './meta.js';
 import { groupVersion, type ResourceInfo } from './resources.js';
@@ -50,24 +50,25 @@ export function patchObject(
     if (am !== undefined && am['name'] !== undefined && am['name'] !== name) {
       throw apiErrors.badRequest(`the name of the object (${String(am['name'])}) does not match the name on the URL (${name})`);
     }
+    const common = {
+      applied,
+      manager,
+      force: opts.force === true,
+      kind: res.kind,
+      apiVersion: groupVersion(res),
+      now: rfc3339(svc.now()),
+      ...statusSub(res),
+      ...(target === 'status' ? { subresource: 'status' } : {}),
+    };
     if (entry === undefined) {
       if (target === 'status') throw apiErrors.notFound(res.plural, name, res.group);
-      const merged = serverSideApply({ live: undefined, applied, manager, force: opts.force === true, kind: res.kind, apiVersion: groupVersion(res), now: rfc3339(svc.now()) });
-      const meta = metaOf(merged);
-      meta['name'] = name;
-      const object = svc.create(res, namespace, merged, { ...opts, fieldManager: manager });
-      // create records an Update entry; replace it by the Apply entry the merge computed
-      const applyFields = meta['managedFields'];
-      if (opts.dryRun !== true && Array.isArray(applyFields)) {
-        const stored = svc.getEntry(res, namespace, name);
-        const fixed = deepCopy(stored.value);
-        metaOf(fixed)['managedFields'] = applyFields;
-        return { object: svc.view(res, svc.writeRaw(res, stored, fixed)), created: true };
-      }
+      const merged = serverSideApply({ live: undefined, ...common });
+      metaOf(merged)['name'] = name;
+      const object = svc.create(res, namespace, merged, { ...opts, fieldManager: manager, keepManagedFields: true });
       return { object, created: true };
     }
     const live = deepCopy(entry.value);
-    const merged = serverSideApply({ live, applied, manager, force: opts.force === true, kind: res.kind, apiVersion: groupVersion(res), now: rfc3339(svc.now()) });
+    const merged = serverSideApply({ live, ...common });
     const object = svc.update(res, namespace, name, stripRv(merged), { ...opts, target, expectedEntry: entry, skipManagedFields: true });
     return { object, created: false };
   }

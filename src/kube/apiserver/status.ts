@@ -72,7 +72,7 @@ export const apiErrors = {
     new ApiError('MethodNotAllowed', message),
   gone: (message: string): ApiError => new ApiError('Expired', message),
   unsupportedMediaType: (contentType: string): ApiError =>
-    new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got ${contentType})`),
+    new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got ${contentType})`),
   tooLarge: (limit: number): ApiError => new ApiError('RequestEntityTooLarge', `the request body is larger than the limit of ${limit} bytes`),
   unauthorized: (): ApiError => new ApiError('Unauthorized', 'Unauthorized'),
   internal: (message: string, cause?: unknown): ApiError => new ApiError('InternalError', `Internal error occurred: ${message}`, undefined, cause),

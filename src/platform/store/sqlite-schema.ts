@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { KeError, errorMessage } from '../../base/index.js';
 import { StoreErrorCodes } from './types.js';
+import { INLINE_AUTOCHECKPOINT } from './wal-checkpointer.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -23,18 +24,19 @@ export const MetaNames = {
 /**
  * WAL with synchronous=NORMAL: a commit is in the WAL file (the OS page cache) before the write
  * call returns, so it survives a crash of the process; only a power loss or kernel crash can lose
- * the last commits (never corrupt the file). Checkpoints are larger than SQLite's default so that
- * the fsync they cost is paid less often.
+ * the last commits (never corrupt the file). Inline automatic checkpoints are larger than SQLite's
+ * default; normally a WalCheckpointer takes them off the event loop entirely.
  */
-export function configure(db: Database.Database): void {
+export function configure(db: Database.Database): 'wal' | 'memory' {
   const mode = db.pragma('journal_mode = WAL', { simple: true });
   if (mode !== 'wal' && mode !== 'memory') {
     throw new KeError(SqliteStoreErrorCodes.io, `cannot switch the store to WAL mode (got ${String(mode)})`, { details: { mode } });
   }
   db.pragma('synchronous = NORMAL');
   db.pragma('temp_store = MEMORY');
-  db.pragma('wal_autocheckpoint = 4000');
+  db.pragma(`wal_autocheckpoint = ${INLINE_AUTOCHECKPOINT}`);
   db.pragma('journal_size_limit = 67108864');
+  return mode;
 }
 
 export function createSchema(db: Database.Database): void {

@@ -1,6 +1,6 @@
 /**
  * Quick throughput figures for the SQLite store (not a test):
- *   node --import tsx src/platform/store/sqlite-store.bench.ts [count]
+ *   node --import tsx src/platform/store/sqlite-store.bench.ts [count] [worker|inline]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,6 +9,7 @@ import type { JsonObject } from '../../base/index.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 const count = Number(process.argv[2] ?? 20_000);
+const checkpoints = process.argv[3] === 'inline' ? 'inline' : 'worker';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ke-store-bench-'));
 const file = path.join(dir, 'store.db');
 
@@ -64,8 +65,8 @@ function time(label: string, n: number, fn: () => void): void {
   console.log(`${label}: ${n} in ${ms.toFixed(1)} ms = ${Math.round((n / ms) * 1000)}/s (${((ms * 1000) / n).toFixed(1)} µs each)`);
 }
 
-console.log(`value size ${JSON.stringify(pod(1, 1)).length} bytes, file ${file}`);
-const store = openSqliteStore({ path: file });
+console.log(`value size ${JSON.stringify(pod(1, 1)).length} bytes, checkpoints ${checkpoints}, file ${file}`);
+const store = openSqliteStore({ path: file, checkpoints });
 let watched = 0;
 const handles = Array.from({ length: 1000 }, (_, i) => store.watch(i % 2 === 0 ? '/core/pods/' : `/core/pods/ns-${i % 10}/`, 0, () => void watched++));
 time('create', count, () => {
@@ -117,5 +118,5 @@ time('delete', count, () => {
 });
 for (const h of handles) h.stop();
 store.close();
-time('reopen', 1, () => openSqliteStore({ path: file }).close());
+time('reopen', 1, () => openSqliteStore({ path: file, checkpoints }).close());
 fs.rmSync(dir, { recursive: true, force: true });

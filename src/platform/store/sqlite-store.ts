@@ -16,6 +16,7 @@ import {
   type ValueBuilder,
   type WatchHandle,
 } from './types.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 import { WatchHub } from './watch-hub.js';
 
 export const DEFAULT_HISTORY_LIMIT = 10_000;
@@ -31,6 +32,11 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Gets whatever a watch callback throws (default: rethrown from its own macrotask, i.e. uncaught). */
   readonly onWatchError?: (err: unknown) => void;
+  /**
+   * Where WAL checkpoints (and their fsyncs) run: `'worker'` (default) in a worker thread, so the
+   * event loop never waits on the disk; `'inline'` in the writing call, SQLite's default.
+   */
+  readonly checkpoints?: 'worker' | 'inline';
 }
 
 /** Opens (creating if needed) the store at `opts.path` and loads it into memory. */
@@ -62,12 +68,14 @@ export class SqliteStore implements ObjectStore {
     }
     let db: Database.Database | undefined;
     try {
-      db = new Database(opts.path, { timeout: opts.busyTimeoutMs ?? 5000 });
-      configure(db);
+      const timeout = opts.busyTimeoutMs ?? 5000;
+      db = new Database(opts.path, { timeout });
+      const mode = configure(db);
       createSchema(db);
       const st = prepareStatements(db);
       const state = loadState(db, st, historyLimit);
-      return new SqliteStore(db, st, state, historyLimit, opts.onWatchError ?? rethrowLater);
+      const checkpointer = mode === 'wal' && opts.checkpoints !== 'inline' ? new WalCheckpointer(db, opts.path, timeout) : undefined;
+      return new SqliteStore(db, st, state, historyLimit, opts.onWatchError ?? rethrowLater, checkpointer);
     } catch (err) {
       db?.close();
       throw sqliteError(err, `cannot open the store at ${opts.path}`, { path: opts.path });
@@ -80,6 +88,7 @@ export class SqliteStore implements ObjectStore {
     state: ReturnType<typeof loadState>,
     private readonly historyLimit: number,
     onWatchError: (err: unknown) => void,
+    private readonly checkpointer: WalCheckpointer | undefined,
   ) {
     for (const e of state.entries) this.index.set(e);
     this.history = new EventHistory(state.history, state.compactedRevision);
@@ -208,6 +217,7 @@ export class SqliteStore implements ObjectStore {
     if (this.closed) return;
     this.closed = true;
     this.hub.close();
+    this.checkpointer?.close();
     try {
       this.flushCompaction();
     } catch {
@@ -274,6 +284,7 @@ export class SqliteStore implements ObjectStore {
     } catch (err) {
       throw sqliteError(err, what, details);
     }
+    this.checkpointer?.noteCommit();
   }
 
   /** Deletes the event rows that compaction has already dropped from memory. */

@@ -248,4 +248,37 @@ describe('serverSideApply', () => {
       ['a', 'new', 'b'],
     );
   });
+
+  it('records a new owner of unchanged values (kubectl-last-applied): only managedFields change', () => {
+    const live = createdByUpdate('kubectl-client-side-apply', { ...config(), metadata: { name: 'web', annotations: { [LAST_APPLIED_ANNOTATION]: '{}' } } });
+    const body = { apiVersion: GV, kind: 'Deployment', metadata: { name: 'web', namespace: 'default', annotations: { [LAST_APPLIED_ANNOTATION]: '{}' } } };
+    const out = apply(live, body, 'kubectl-last-applied', false, T2);
+    const { managedFields: _after, ...restAfter } = obj(out['metadata']);
+    const { managedFields: _before, ...restBefore } = obj(live['metadata']);
+    assert.deepEqual(restAfter, restBefore);
+    assert.deepEqual(entry(out, 'kubectl-last-applied')?.fields.toFieldsV1(), {
+      'f:metadata': { 'f:annotations': { [`f:${LAST_APPLIED_ANNOTATION}`]: {} } },
+    });
+    assert.deepEqual(apply(out, body, 'kubectl-last-applied', false, T3), out);
+  });
+
+  it('keys service ports by port and defaulted protocol', () => {
+    const svc = (ports: JsonObject[]): JsonObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports } });
+    const live = serverSideApply({ live: undefined, applied: svc([{ port: 80 }, { port: 443 }]), manager: 'm', force: false, kind: 'Service', apiVersion: 'v1', now: T1 });
+    const defaulted = structuredClone(live);
+    obj(defaulted['spec'])['ports'] = [{ port: 80, protocol: 'TCP' }, { port: 443, protocol: 'TCP' }];
+    const out = serverSideApply({ live: defaulted, applied: svc([{ port: 80, targetPort: 8080 }]), manager: 'm', force: false, kind: 'Service', apiVersion: 'v1', now: T2 });
+    assert.deepEqual(getPath(out, ['spec', 'ports']), [{ port: 80, protocol: 'TCP', targetPort: 8080 }]);
+    assert.ok(entry(out, 'm')?.fields.has(['f:spec', 'f:ports', 'k:{"port":80,"protocol":"TCP"}', 'f:targetPort']));
+  });
+
+  it('treats custom resources as maps of atomic lists, with the caller telling about /status', () => {
+    const cr = (tags: string[], size: number): JsonObject => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { tags, size }, status: { ok: true } });
+    const args = { manager: 'a', force: false, kind: 'Widget', apiVersion: 'example.com/v1', statusSubresource: true } as const;
+    const live = serverSideApply({ ...args, live: undefined, applied: cr(['x', 'y'], 1), now: T1 });
+    assert.equal(live['status'], undefined);
+    assert.deepEqual(entry(live, 'a')?.fields.toFieldsV1(), { 'f:spec': { 'f:size': {}, 'f:tags': {} } });
+    const out = serverSideApply({ ...args, live, applied: cr(['z'], 1), now: T2 });
+    assert.deepEqual(getPath(out, ['spec', 'tags']), ['z']);
+  });
 });

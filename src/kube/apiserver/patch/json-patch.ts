@@ -27,9 +27,12 @@ interface Operation {
 /** The message Kubernetes sends with a patch that parsed but did not apply. */
 export const PATCH_REJECTED_MESSAGE = 'the server rejected our request due to an error in our request';
 
-/** A 422 as Kubernetes returns for a patch that cannot be applied; `detail` is kept as the cause. */
+/**
+ * A 422 as Kubernetes returns for a patch that cannot be applied. Kubernetes drops the reason; we keep it
+ * as a cause on the `patch` field, which kubectl prints as "The request is invalid: patch: <detail>".
+ */
 export function patchNotApplicable(detail: string): ApiError {
-  return new ApiError('Invalid', PATCH_REJECTED_MESSAGE, { causes: [{ reason: 'UnexpectedServerResponse', message: detail }] });
+  return new ApiError('Invalid', PATCH_REJECTED_MESSAGE, { causes: [{ reason: 'FieldValueInvalid', message: detail, field: 'patch' }] });
 }
 
 /** Applies `ops` (the decoded patch body) to `doc` and returns the result; `doc` is not modified. */
