@@ -20,21 +20,32 @@ const exitCleanups = new Map<number, SyncCleanup>();
 let nextId = 1;
 let hooked = false;
 
+function runAll(): void {
+  // Later resources first (ids ascend): processes started in a dir go before the dir.
+  const entries = [...exitCleanups.entries()].sort((a, b) => b[0] - a[0]);
+  exitCleanups.clear();
+  for (const [, fn] of entries) {
+    try {
+      fn();
+    } catch {
+      // best effort at exit
+    }
+  }
+}
+
+const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  process.on('exit', () => {
-    // Processes first (ids are ascending, so later resources go first), then directories.
-    const entries = [...exitCleanups.entries()].sort((a, b) => b[0] - a[0]);
-    for (const [, fn] of entries) {
-      try {
-        fn();
-      } catch {
-        // best effort at exit
-      }
-    }
-    exitCleanups.clear();
-  });
+  process.on('exit', runAll);
+  // Dying by a signal skips 'exit': clean up, then exit with the conventional status.
+  for (const [sig, num] of Object.entries(SIGNALS)) {
+    process.once(sig, () => {
+      runAll();
+      process.exit(128 + num);
+    });
+  }
 }
 
 /** Registers a synchronous last-resort cleanup; returns the function that unregisters it. */

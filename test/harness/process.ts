@@ -4,9 +4,32 @@
  * or tool a test starts (cloudcore, edgecore, brokers, containerd, `kubectl get -w`) runs in one.
  */
 import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
 import { onExitCleanup, type CleanupOwner } from './cleanup.js';
 
 export type StreamName = 'stdout' | 'stderr';
+
+let setpriv: string | null | undefined;
+
+/** util-linux setpriv, if present (it execs, so the child keeps its pid). */
+function setprivPath(): string | undefined {
+  if (setpriv === undefined) {
+    setpriv = null;
+    for (const dir of (process.env['PATH'] ?? '/usr/bin:/bin').split(path.delimiter)) {
+      if (dir === '') continue;
+      const candidate = path.join(dir, 'setpriv');
+      try {
+        accessSync(candidate, constants.X_OK);
+        setpriv = candidate;
+        break;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return setpriv ?? undefined;
+}
 
 export interface OutputLine {
   readonly stream: StreamName;
@@ -34,6 +57,11 @@ export interface ManagedProcessOptions {
    * spawned. Default true.
    */
   readonly processGroup?: boolean;
+  /**
+   * SIGKILL the child when this process dies, however it dies (Linux parent-death signal, through
+   * util-linux `setpriv --pdeathsig`, when installed). Default true.
+   */
+  readonly dieWithParent?: boolean;
   /** How many lines to keep (oldest dropped). Default 20,000. */
   readonly maxLines?: number;
   /** Stop the process when this test/suite ends. Processes are SIGKILLed at exit regardless. */
@@ -74,7 +102,10 @@ export class ManagedProcess {
     this.name = opts.name;
     this.#group = opts.processGroup ?? true;
     this.#maxLines = opts.maxLines ?? 20_000;
-    const child = spawn(opts.command, [...opts.args], {
+    const wrap = (opts.dieWithParent ?? true) && setprivPath() !== undefined;
+    const command = wrap ? (setprivPath() ?? opts.command) : opts.command;
+    const args = wrap ? ['--pdeathsig', 'KILL', '--', opts.command, ...opts.args] : [...opts.args];
+    const child = spawn(command, args, {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

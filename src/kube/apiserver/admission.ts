@@ -25,10 +25,13 @@ export function validateObject(
 export function validateCustom(res: ResourceInfo, o: JsonObject, _fieldValidation: 'Strict' | 'Warn' | 'Ignore'): StatusCause[] {
   const schema = res.custom?.schema;
   if (schema === undefined) return [];
-  const pruned = pruneUnknownFields(o, schema);
-  for (const k of Object.keys(o)) if (!(k in pruned)) delete o[k];
-  Object.assign(o, pruned);
-  const defaulted = applySchemaDefaults(o, schema);
-  Object.assign(o, defaulted);
+  // the caller holds references into `o.metadata`: replace every other top-level field, keep metadata's identity
+  replaceExceptMetadata(o, pruneUnknownFields(o, schema));
+  replaceExceptMetadata(o, applySchemaDefaults(o, schema));
   return validateAgainstSchema(o, schema);
+}
+
+function replaceExceptMetadata(target: JsonObject, source: JsonObject): void {
+  for (const k of Object.keys(target)) if (k !== 'metadata' && !(k in source)) delete target[k];
+  for (const [k, v] of Object.entries(source)) if (k !== 'metadata') target[k] = v;
 }

@@ -6,24 +6,27 @@ import { decodeKubeProtobuf, PROTOBUF_MEDIA_TYPE } from './protobuf/index.js';
 
 /** Kubernetes' limit for a request body is 3 MiB. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+/** How much of an oversized body is read and dropped before the connection is closed instead. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) {
-    req.resume();
-    throw apiErrors.tooLarge(limit);
-  }
   const chunks: Buffer[] = [];
   let size = 0;
+  let tooLarge = declared > limit;
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > limit) {
-      req.resume();
-      throw apiErrors.tooLarge(limit);
+    // keep reading (and dropping) an oversized body so the client gets the 413 instead of a reset,
+    // up to a bound past which the connection is simply closed
+    if (size > limit) tooLarge = true;
+    if (size > DRAIN_LIMIT_BYTES) {
+      req.socket.destroy();
+      break;
     }
-    chunks.push(buf);
+    if (!tooLarge) chunks.push(buf);
   }
+  if (tooLarge) throw apiErrors.tooLarge(limit);
   return Buffer.concat(chunks);
 }
 

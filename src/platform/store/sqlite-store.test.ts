@@ -381,7 +381,7 @@ describe('SqliteStore persistence', () => {
       script,
       `import { openSqliteStore } from ${JSON.stringify(storeUrl)};
        const s = openSqliteStore({ path: ${JSON.stringify(file)}, historyLimit: 50 });
-       for (let i = 0; i < 300; i++) s.create('/core/pods/ns/p' + i, (rev) => ({ rev, pad: 'x'.repeat(1500) }));
+       for (let i = 0; i < 1500; i++) s.create('/core/pods/ns/p' + i, (rev) => ({ rev, pad: 'x'.repeat(1500) }));
        for (let i = 0; i < 100; i++) s.delete('/core/pods/ns/p' + i);
        process.kill(process.pid, 'SIGKILL');`,
     );
@@ -389,10 +389,10 @@ describe('SqliteStore persistence', () => {
     const res = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: repo, encoding: 'utf8' });
     assert.equal(res.signal, 'SIGKILL', res.stderr);
     await withStore({ path: file, historyLimit: 50 }, (s) => {
-      assert.equal(s.currentRevision(), 400);
-      assert.equal(s.count('/core/pods/'), 200);
-      assert.equal(s.compactedRevision(), 350);
-      assert.equal(s.get('/core/pods/ns/p299')?.value['rev'], 300);
+      assert.equal(s.currentRevision(), 1600);
+      assert.equal(s.count('/core/pods/'), 1400);
+      assert.equal(s.compactedRevision(), 1550);
+      assert.equal(s.get('/core/pods/ns/p1499')?.value['rev'], 1500);
       assert.deepEqual(s.integrityCheck(), []);
     });
   });

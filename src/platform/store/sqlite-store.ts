@@ -74,7 +74,7 @@ export class SqliteStore implements ObjectStore {
       createSchema(db);
       const st = prepareStatements(db);
       const state = loadState(db, st, historyLimit);
-      const checkpointer = mode === 'wal' && opts.checkpoints !== 'inline' ? new WalCheckpointer(db, opts.path, timeout) : undefined;
+      const checkpointer = mode === 'wal' && opts.checkpoints !== 'inline' ? startCheckpointer(db, opts.path, timeout) : undefined;
       return new SqliteStore(db, st, state, historyLimit, opts.onWatchError ?? rethrowLater, checkpointer);
     } catch (err) {
       db?.close();
@@ -324,6 +324,15 @@ export class SqliteStore implements ObjectStore {
     if (typeof key !== 'string' || key.length === 0 || LONE_SURROGATE.test(key)) {
       throw new KeError(SqliteStoreErrorCodes.invalid, 'store key must be a non-empty, well-formed string', { details: { key } });
     }
+  }
+}
+
+/** A worker-thread checkpointer, or none (SQLite's inline checkpoints) when a thread cannot start. */
+function startCheckpointer(db: Database.Database, file: string, timeoutMs: number): WalCheckpointer | undefined {
+  try {
+    return new WalCheckpointer(db, file, timeoutMs);
+  } catch {
+    return undefined;
   }
 }
 

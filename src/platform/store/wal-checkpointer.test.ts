@@ -42,9 +42,12 @@ describe('WalCheckpointer', () => {
     const db = openDb(file);
     const cp = new WalCheckpointer(db, file, 5000, { requestEvery: 10 });
     try {
-      assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0);
-      const before = fs.statSync(file).size;
       const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+      for (let i = 0; i < 9; i++) cp.noteCommit();
+      assert.notEqual(db.pragma('wal_autocheckpoint', { simple: true }), 0); // no worker yet
+      cp.noteCommit();
+      assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0); // the worker took over
+      const before = fs.statSync(file).size;
       for (let i = 0; i < 200; i++) {
         insert.run('x'.repeat(2000));
         cp.noteCommit();
@@ -105,8 +108,10 @@ describe('WalCheckpointer', () => {
     const dir = fs.mkdtempSync(path.join(root, 'close-'));
     const file = path.join(dir, 'd.db');
     const db = openDb(file);
-    const cp = new WalCheckpointer(db, file, 5000);
-    cp.close(); // the worker is still starting
+    const cp = new WalCheckpointer(db, file, 5000, { requestEvery: 1 });
+    db.prepare('INSERT INTO t (v) VALUES (?)').run('x');
+    cp.noteCommit(); // starts the worker
+    cp.close(); // while it is still starting
     db.close();
     for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f));
     await new Promise<void>((r) => setTimeout(r, 300));

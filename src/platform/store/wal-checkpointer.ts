@@ -59,8 +59,11 @@ parentPort.on('message', (msg) => {
  */
 export class WalCheckpointer {
   private worker: Worker | undefined;
+  /** The worker starts with the first checkpoint request, so small or idle stores never start one. */
+  private started = false;
   private readonly done = new Int32Array(new SharedArrayBuffer(4));
   private readonly closeWaitMs: number;
+  private readonly workerData: Readonly<Record<string, unknown>>;
   private commits = 0;
   private sinceReport = 0;
   private inFlight = false;
@@ -77,30 +80,41 @@ export class WalCheckpointer {
     this.requestEvery = tuning.requestEvery ?? 512;
     this.restartFrames = tuning.restartFrames ?? 16_384;
     this.burstCommits = tuning.burstCommits ?? 2048;
-    const module = createRequire(import.meta.url).resolve('better-sqlite3');
     this.closeWaitMs = timeoutMs + 1000;
-    const workerData = { module, path: file, timeout: timeoutMs, done: this.done };
-    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData });
-    worker.unref();
-    worker.on('message', (m: unknown) => this.onReport(m));
-    worker.on('error', () => this.fallBack());
-    worker.on('exit', () => this.fallBack());
-    db.pragma('wal_autocheckpoint = 0');
-    this.worker = worker;
+    this.workerData = { module: createRequire(import.meta.url).resolve('better-sqlite3'), path: file, timeout: timeoutMs, done: this.done };
   }
 
   /** Called after every commit. */
   noteCommit(): void {
-    if (this.worker === undefined) return;
-    if (++this.sinceReport >= this.burstCommits) this.checkpointHere();
+    if (this.started && this.worker === undefined) return; // fell back to inline checkpoints
+    if (this.worker !== undefined && ++this.sinceReport >= this.burstCommits) this.checkpointHere();
     if (++this.commits < this.requestEvery || this.inFlight) return;
     this.commits = 0;
+    const worker = this.worker ?? this.start();
+    if (worker === undefined) return;
     this.inFlight = true;
     try {
-      this.worker.postMessage('checkpoint');
+      worker.postMessage('checkpoint');
     } catch {
       this.fallBack();
     }
+  }
+
+  private start(): Worker | undefined {
+    this.started = true;
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: this.workerData });
+    } catch {
+      return undefined; // stay with SQLite's inline checkpoints
+    }
+    worker.unref();
+    worker.on('message', (m: unknown) => this.onReport(m));
+    worker.on('error', () => this.fallBack());
+    worker.on('exit', () => this.fallBack());
+    this.worker = worker;
+    this.db.pragma('wal_autocheckpoint = 0');
+    return worker;
   }
 
   /**
@@ -110,6 +124,7 @@ export class WalCheckpointer {
   close(): void {
     const w = this.worker;
     this.worker = undefined;
+    this.started = true;
     if (w === undefined) return;
     try {
       w.postMessage('close');
