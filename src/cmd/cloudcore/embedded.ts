@@ -24,7 +24,13 @@ export async function startEmbeddedControlPlane(opts: {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const hosts = [...new Set([opts.host, ...opts.advertiseHosts].filter((h) => h !== '0.0.0.0' && h !== '::'))];
   const pki = await ensurePki(path.join(opts.dataDir, 'pki'), { hosts });
-  const store = openSqliteStore({ path: path.join(opts.dataDir, 'state.db'), historyLimit: opts.watchHistory });
+  const storeLog = opts.log.child({ module: 'store' });
+  const store = openSqliteStore({
+    path: path.join(opts.dataDir, 'state.db'),
+    historyLimit: opts.watchHistory,
+    // a failing watcher is that watcher's problem: log it, keep serving everyone else
+    onWatchError: (err: unknown) => storeLog.error({ err }, 'watch callback failed'),
+  });
   const tokens: Map<string, UserInfo> = opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : new Map();
   const caPem = readFileSync(pki.caPath, 'utf8');
   const server = new ApiServer({

@@ -185,9 +185,16 @@ function serveList(ctx: HandlerContext, req: IncomingMessage, res: ServerRespons
   const list = listObject(r, out);
   const head = JSON.stringify({ kind: list['kind'], apiVersion: list['apiVersion'], metadata: list['metadata'] });
   res.writeHead(200, { 'Content-Type': 'application/json' });
-  res.write(`${head.slice(0, -1)},"items":[`);
-  out.items.forEach((o, i) => res.write(i === 0 ? toJson(o) : `,${toJson(o)}`));
-  res.end(']}');
+  // items go out in chunks of ~256 KiB: few TLS records and syscalls, and no single huge string
+  let chunk = `${head.slice(0, -1)},"items":[`;
+  out.items.forEach((o, i) => {
+    chunk += i === 0 ? toJson(o) : `,${toJson(o)}`;
+    if (chunk.length >= 256 * 1024) {
+      res.write(chunk);
+      chunk = '';
+    }
+  });
+  res.end(`${chunk}]}`);
 }
 
 function serveWatch(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, r: ResourceInfo, ns: string | undefined, q: URLSearchParams): void {

@@ -89,6 +89,7 @@ export function toApiError(err: unknown): ApiError {
   if (isKeError(err, 'KE_STORE_EXISTS')) return new ApiError('AlreadyExists', err.message, undefined, err);
   if (isKeError(err, 'KE_STORE_NOT_FOUND')) return new ApiError('NotFound', err.message, undefined, err);
   if (isKeError(err, 'KE_STORE_COMPACTED')) return new ApiError('Expired', err.message, undefined, err);
+  if (isKeError(err, 'KE_STORE_INVALID')) return new ApiError('BadRequest', err.message, undefined, err);
   const message = err instanceof Error ? err.message : String(err);
   return apiErrors.internal(message, err);
 }
