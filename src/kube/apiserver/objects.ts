@@ -266,31 +266,23 @@ export class ObjectService {
     this.validate(res, next, false, opts, old);
     if (jsonEqual(withoutVolatile(old), withoutVolatile(next))) return this.view(res, old); // no-op write keeps the resourceVersion
     if (opts.dryRun === true) return next;
-    // removing the last finalizer of an object whose deletion is due deletes it
-    if (deletionTimestampOf(next) !== undefined && finalizersOf(next).length === 0 && (nm['deletionGracePeriodSeconds'] ?? 0) === 0) {
-      const gone = this.store.delete(entry.key, entry.modRevision);
-      this.notify(res, old as JsonObject, undefined);
-      return this.view(res, { ...gone.value, metadata: { ...(gone.value['metadata'] as JsonObject), resourceVersion: String(gone.modRevision) } });
-    }
-    const written = this.store.update(
-      entry.key,
-      (rev) => {
-        nm['resourceVersion'] = String(rev);
-        return next;
-      },
-      entry.modRevision,
-    );
-    this.notify(res, old as JsonObject, written.value as JsonObject);
-    return this.view(res, written.value);
+    return this.view(res, this.commit(res, entry, next));
   }
 
-  /** A raw write by the server itself (GC, namespace lifecycle), with an optimistic check. */
+  /** A raw write by the server itself (GC, namespace lifecycle, CRD status), with an optimistic check. */
   writeRaw(res: ResourceInfo, entry: StoreEntry, next: JsonObject): JsonObject {
+    return this.commit(res, entry, next);
+  }
+
+  /**
+   * Writes `next` over `entry` (failing on a concurrent change). Removing the last finalizer of an
+   * object whose deletion is due deletes it instead; the result then carries the delete's revision.
+   */
+  private commit(res: ResourceInfo, entry: StoreEntry, next: JsonObject): JsonObject {
     const nm = metaOf(next);
     if (deletionTimestampOf(next) !== undefined && finalizersOf(next).length === 0 && (nm['deletionGracePeriodSeconds'] ?? 0) === 0) {
-      this.store.delete(entry.key, entry.modRevision);
-      this.notify(res, entry.value as JsonObject, undefined);
-      return next;
+      const gone = this.removeFromStore(res, entry);
+      return { ...gone.value, metadata: { ...(gone.value['metadata'] as JsonObject), resourceVersion: String(gone.modRevision) } };
     }
     const written = this.store.update(
       entry.key,

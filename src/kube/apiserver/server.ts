@@ -63,7 +63,7 @@ export class ApiServer {
   private readonly gc: GarbageCollector;
   private readonly crds: CrdController;
   private readonly ctx: HandlerContext;
-  private openapiCache: { version: number; root: JsonObject; docs: Map<string, { doc: JsonObject; hash: string }> } | undefined;
+  private openapiCache: { version: number; root: JsonObject; docs: Map<string, { doc: JsonObject; hash: string }>; v2: JsonObject | undefined } | undefined;
   private readonly counters = new Map<string, number>();
 
   constructor(opts: ApiServerOptions) {
@@ -195,7 +195,7 @@ export class ApiServer {
       }
     }
     const root = openApiV3Root(resources, (gv) => docs.get(gv)?.hash ?? '0');
-    this.openapiCache = { version: this.registry.version, root, docs };
+    this.openapiCache = { version: this.registry.version, root, docs, v2: undefined };
     return this.openapiCache;
   }
 
@@ -203,7 +203,9 @@ export class ApiServer {
     if (path === '/openapi/v2') {
       // kubectl asks for the protobuf form and falls back to its compiled-in schemas on a 404
       if (wantsOpenApiProtobuf(req.headers['accept'])) throw notFoundPath(path);
-      return sendJson(res, 200, openApiV2(this.registry.all()));
+      const cached = this.openapi();
+      cached.v2 ??= Object.freeze(openApiV2(this.registry.all()));
+      return sendJson(res, 200, cached.v2);
     }
     const cache = this.openapi();
     if (path === '/openapi/v3') return sendJson(res, 200, cache.root);
