@@ -246,4 +246,12 @@ describe('API server: bad input, authentication, integrity', { timeout: 240_000 
     assertStatus(denied, 401, 'Unauthorized');
     await assertServingAndIntact(cc, 'token authentication');
   });
+
+  it('counts every rejected request by code in /metrics', async () => {
+    const r = await cc.client.get('/metrics');
+    assert.equal(r.status, 200, brief(r.text));
+    const count = (code: number): number => Number(new RegExp(`kubeedge_apiserver_rejected_requests_total\\{code="${code}"\\} (\\d+)`).exec(r.text)?.[1] ?? '0');
+    // the cases above each caused at least one of these
+    for (const code of [400, 401, 404, 409, 413, 422]) assert.ok(count(code) >= 1, `no rejected requests counted for ${code}:\n${r.text}`);
+  });
 });

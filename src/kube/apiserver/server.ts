@@ -87,6 +87,24 @@ export class ApiServer {
     return this.counters;
   }
 
+  /** Prometheus text exposition of the server's own counters. */
+  private metricsText(): string {
+    const lines = [
+      '# HELP kubeedge_apiserver_rejected_requests_total Requests answered with an error Status, by HTTP code.',
+      '# TYPE kubeedge_apiserver_rejected_requests_total counter',
+    ];
+    for (const [code, n] of [...this.counters].sort()) lines.push(`kubeedge_apiserver_rejected_requests_total{code="${code}"} ${n}`);
+    lines.push(
+      '# HELP kubeedge_apiserver_store_revision The store revision (the newest resourceVersion).',
+      '# TYPE kubeedge_apiserver_store_revision gauge',
+      `kubeedge_apiserver_store_revision ${this.svc.store.currentRevision()}`,
+      '# HELP kubeedge_apiserver_open_watches Watches being served.',
+      '# TYPE kubeedge_apiserver_open_watches gauge',
+      `kubeedge_apiserver_open_watches ${this.ctx.watches.size}`,
+    );
+    return lines.join('\n') + '\n';
+  }
+
   async start(): Promise<{ host: string; port: number }> {
     this.crds.start();
     this.ensureDefaultNamespaces();
@@ -156,6 +174,7 @@ export class ApiServer {
       const problems = this.svc.store.integrityCheck();
       return sendJson(res, 200, { ok: problems.length === 0, problems });
     }
+    if (path === '/metrics') return sendText(res, 200, this.metricsText(), 'text/plain; version=0.0.4; charset=utf-8');
     if (path === '/api') return sendJson(res, 200, this.registry.apiVersions(`${req.socket.localAddress ?? '127.0.0.1'}:${req.socket.localPort ?? 0}`));
     if (path === '/apis') return sendJson(res, 200, this.registry.apiGroupList());
     if (path.startsWith('/openapi/')) return this.serveOpenApi(req, res, path);
