@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../platform/log/index.js';
 import { ensurePki, writeKubeconfig } from '../../platform/certs/index.js';
-import { openSqliteStore } from '../../platform/store/index.js';
+import { lockDataDir, openSqliteStore } from '../../platform/store/index.js';
 import { ApiServer, loadTokenFile, type UserInfo } from '../../kube/apiserver/index.js';
 
 export interface EmbeddedControlPlane {
@@ -22,6 +22,7 @@ export async function startEmbeddedControlPlane(opts: {
   log: Logger;
 }): Promise<EmbeddedControlPlane> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const lock = lockDataDir(path.join(opts.dataDir, 'cloudcore.lock'));
   const hosts = [...new Set([opts.host, ...opts.advertiseHosts].filter((h) => h !== '0.0.0.0' && h !== '::'))];
   const pki = await ensurePki(path.join(opts.dataDir, 'pki'), { hosts });
   const storeLog = opts.log.child({ module: 'store' });
@@ -46,6 +47,7 @@ export async function startEmbeddedControlPlane(opts: {
     bound = await server.start();
   } catch (err) {
     store.close();
+    lock.release();
     throw err;
   }
   const hostForUrl = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
@@ -63,6 +65,7 @@ export async function startEmbeddedControlPlane(opts: {
     async stop() {
       await server.stop();
       store.close();
+      lock.release();
     },
   };
 }
