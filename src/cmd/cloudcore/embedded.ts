@@ -19,6 +19,7 @@ export async function startEmbeddedControlPlane(opts: {
   advertiseHosts: readonly string[];
   tokenAuthFile: string | undefined;
   watchHistory: number;
+  watchBookmarkSeconds?: number;
   log: Logger;
 }): Promise<EmbeddedControlPlane> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
@@ -41,6 +42,7 @@ export async function startEmbeddedControlPlane(opts: {
     port: opts.port,
     tls: { certPem: readFileSync(pki.serverCertPath, 'utf8'), keyPem: readFileSync(pki.serverKeyPath, 'utf8'), clientCaPem: caPem },
     tokens,
+    ...(opts.watchBookmarkSeconds !== undefined ? { bookmarkIntervalMs: opts.watchBookmarkSeconds * 1000 } : {}),
   });
   let bound;
   try {

@@ -9,6 +9,7 @@ export interface CloudcoreFlags {
   readonly apiserverPort: number;
   readonly tokenAuthFile: string | undefined;
   readonly watchHistory: number;
+  readonly watchBookmarkSeconds: number;
   readonly advertiseHosts: readonly string[];
   readonly help: boolean;
   readonly defaultConfig: boolean;
@@ -27,6 +28,7 @@ Flags:
   --advertise-address HOSTS  extra names/IPs for the API server certificate, comma-separated
   --token-auth-file FILE     static bearer tokens, CSV: token,user,uid,"group1,group2"
   --watch-history N          events kept for watch resumption (default 100000)
+  --watch-bookmark-interval S  seconds between BOOKMARK events on watches that allow them (default 60)
   --defaultconfig            print the default configuration and exit
   -h, --help                 show this help
 `;
@@ -44,6 +46,7 @@ export function parseCloudcoreFlags(argv: readonly string[], env: NodeJS.Process
         'advertise-address': { type: 'string' },
         'token-auth-file': { type: 'string' },
         'watch-history': { type: 'string' },
+        'watch-bookmark-interval': { type: 'string' },
         defaultconfig: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -61,6 +64,10 @@ export function parseCloudcoreFlags(argv: readonly string[], env: NodeJS.Process
   }
   const history = Number(v['watch-history'] ?? '100000');
   if (!Number.isInteger(history) || history < 1) throw new KeError('KE_CLOUDCORE_FLAGS', `--watch-history must be a positive integer, got "${v['watch-history'] ?? ''}"`);
+  const bookmark = Number(v['watch-bookmark-interval'] ?? '60');
+  if (!Number.isFinite(bookmark) || bookmark <= 0) {
+    throw new KeError('KE_CLOUDCORE_FLAGS', `--watch-bookmark-interval must be a positive number of seconds, got "${v['watch-bookmark-interval'] ?? ''}"`);
+  }
   const home = env['KUBEEDGE_HOME'] ?? '.kubeedge';
   return {
     config: v.config,
@@ -70,6 +77,7 @@ export function parseCloudcoreFlags(argv: readonly string[], env: NodeJS.Process
     apiserverPort: Number(m[2]),
     tokenAuthFile: v['token-auth-file'],
     watchHistory: history,
+    watchBookmarkSeconds: bookmark,
     advertiseHosts: (v['advertise-address'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     help: v.help === true,
     defaultConfig: v.defaultconfig === true,

@@ -22,6 +22,7 @@ async function main(): Promise<number> {
     advertiseHosts: flags.advertiseHosts,
     tokenAuthFile: flags.tokenAuthFile,
     watchHistory: flags.watchHistory,
+    watchBookmarkSeconds: flags.watchBookmarkSeconds,
     log,
   });
   const kubeconfig = path.resolve(cp.kubeconfigPath);

@@ -187,7 +187,8 @@ export function initialStatus(res: ResourceInfo, o: JsonObject): JsonObject | un
 }
 
 /** Kinds whose metadata.generation tracks spec changes. */
+const GENERATION_KINDS = new Set(['apps/deployments', 'apps/replicasets', 'apps/daemonsets', 'apps/statefulsets', 'batch/jobs', 'apiextensions.k8s.io/customresourcedefinitions']);
+
 export function tracksGeneration(res: ResourceInfo): boolean {
-  if (res.custom !== undefined) return true;
-  return res.subresources.includes('status') || res.plural === 'priorityclasses';
+  return res.custom !== undefined || GENERATION_KINDS.has(`${res.group}/${res.plural}`);
 }

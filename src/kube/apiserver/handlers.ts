@@ -142,7 +142,7 @@ export async function handleResource(ctx: HandlerContext, req: IncomingMessage, 
         const meta = metaOf({ ...out.object });
         return sendSuccess(res, { name, group: r.group, kind: r.plural, ...(typeof meta['uid'] === 'string' ? { uid: meta['uid'] } : {}) });
       }
-      return sendJson(res, out.deleted || opts.propagationPolicy !== 'Foreground' ? 200 : 202, out.object);
+      return sendJson(res, 200, out.object);
     }
     default:
       throw apiErrors.methodNotAllowed();

@@ -280,7 +280,7 @@ export class ObjectService {
    */
   private commit(res: ResourceInfo, entry: StoreEntry, next: JsonObject): JsonObject {
     const nm = metaOf(next);
-    if (deletionTimestampOf(next) !== undefined && finalizersOf(next).length === 0 && (nm['deletionGracePeriodSeconds'] ?? 0) === 0) {
+    if (deletionDue(res, next)) {
       const gone = this.removeFromStore(res, entry);
       return { ...gone.value, metadata: { ...(gone.value['metadata'] as JsonObject), resourceVersion: String(gone.modRevision) } };
     }
@@ -311,6 +311,21 @@ export class ObjectService {
   namespaceOfKey(res: ResourceInfo, value: Readonly<JsonObject>): string | undefined {
     return res.namespaced ? namespaceOf(value) : undefined;
   }
+}
+
+/**
+ * Whether an object marked for deletion may leave the store: no finalizers, no grace period left,
+ * and for a namespace, its `spec.finalizers` (the content cleanup) done as well.
+ */
+function deletionDue(res: ResourceInfo, o: Readonly<JsonObject>): boolean {
+  if (deletionTimestampOf(o) === undefined || finalizersOf(o).length > 0) return false;
+  const meta = isJsonObject(o['metadata']) ? o['metadata'] : {};
+  if ((meta['deletionGracePeriodSeconds'] ?? 0) !== 0) return false;
+  if (res.group === '' && res.plural === 'namespaces') {
+    const spec = isJsonObject(o['spec']) ? o['spec'] : {};
+    if (Array.isArray(spec['finalizers']) && spec['finalizers'].length > 0) return false;
+  }
+  return true;
 }
 
 /** Custom resources tell the field manager whether status is a subresource; built-ins are known to it. */

@@ -114,15 +114,7 @@ export async function createCA(commonName: string, opts: CreateCaOptions = {}): 
 export async function issueCert(ca: CertKeyPair, opts: IssueCertOptions): Promise<CertKeyPair> {
   requireCommonName(opts.commonName);
   const keys = await generateKeyPair();
-  const certPem = await signLeaf(ca, {
-    subject: subjectName(opts.commonName, opts.organizations ?? []),
-    publicKey: keys.publicKey,
-    usage: opts.usage,
-    dnsNames: opts.dnsNames ?? [],
-    ipAddresses: opts.ipAddresses ?? [],
-    days: opts.days ?? 365,
-    now: opts.now,
-  });
+  const certPem = await signLeaf(ca, subjectName(opts.commonName, opts.organizations ?? []), keys.publicKey, opts);
   return { certPem, keyPem: await exportPrivateKey(keys.privateKey) };
 }
 
@@ -163,15 +155,7 @@ export async function signCsr(ca: CertKeyPair, csrPem: string, opts: SignCsrOpti
       details: { expected: opts.commonName, actual: cn },
     });
   }
-  return signLeaf(ca, {
-    subject: subjectName(cn, csr.subjectName.getField('O')),
-    publicKey: csr.publicKey,
-    usage: opts.usage,
-    dnsNames: opts.dnsNames ?? [],
-    ipAddresses: opts.ipAddresses ?? [],
-    days: opts.days ?? 365,
-    now: opts.now,
-  });
+  return signLeaf(ca, subjectName(cn, csr.subjectName.getField('O')), csr.publicKey, opts);
 }
 
 /** Reads the facts callers need from a PEM certificate (the first one when several are concatenated). */
@@ -231,36 +215,32 @@ export function sansMatch(certPem: string, dnsNames: readonly string[], ipAddres
   return key(actual) === key(expected);
 }
 
-interface LeafParams {
-  readonly subject: x509.JsonName;
-  readonly publicKey: x509.PublicKeyType;
-  readonly usage: CertUsage;
-  readonly dnsNames: readonly string[];
-  readonly ipAddresses: readonly string[];
-  readonly days: number;
-  readonly now: Date | undefined;
-}
+/** What issueCert and signCsr share: the usage, SANs and validity of the leaf certificate. */
+type LeafOptions = Pick<IssueCertOptions, 'usage' | 'dnsNames' | 'ipAddresses' | 'days' | 'now'>;
 
-async function signLeaf(ca: CertKeyPair, p: LeafParams): Promise<string> {
+/** Signs a leaf certificate for `publicKey` with `ca` (validity 365 days unless `opts.days` says otherwise). */
+async function signLeaf(ca: CertKeyPair, subject: x509.JsonName, publicKey: x509.PublicKeyType, opts: LeafOptions): Promise<string> {
   const caCert = parseCert(ca.certPem);
   const caKey = await importPrivateKey(ca.keyPem);
   const caSki = caCert.getExtension(x509.SubjectKeyIdentifierExtension);
+  const dnsNames = opts.dnsNames ?? [];
+  const ipAddresses = opts.ipAddresses ?? [];
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-    new x509.ExtendedKeyUsageExtension([...EKU[p.usage]]),
-    await x509.SubjectKeyIdentifierExtension.create(p.publicKey),
+    new x509.ExtendedKeyUsageExtension([...EKU[opts.usage]]),
+    await x509.SubjectKeyIdentifierExtension.create(publicKey),
     caSki !== null
       ? new x509.AuthorityKeyIdentifierExtension(caSki.keyId)
       : await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
   ];
-  if (p.dnsNames.length > 0 || p.ipAddresses.length > 0) extensions.push(sanExtension(p.dnsNames, p.ipAddresses));
+  if (dnsNames.length > 0 || ipAddresses.length > 0) extensions.push(sanExtension(dnsNames, ipAddresses));
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
-    subject: p.subject,
+    subject,
     issuer: caCert.subjectName,
-    ...validityOf(p.days, p.now),
-    publicKey: p.publicKey,
+    ...validityOf(opts.days ?? 365, opts.now),
+    publicKey,
     signingKey: caKey,
     signingAlgorithm: SIGNING,
     extensions,
