@@ -17,6 +17,13 @@ function validPort(v: unknown): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535;
 }
 
+/** A list member's name: valid by `syntax` and not yet in `seen` (then added to it). */
+function checkUniqueName(name: string, path: string, syntax: (s: string) => string[], seen: Set<string>, out: StatusCause[]): void {
+  for (const m of syntax(name)) out.push(fieldErrors.invalid(path, name, m));
+  if (seen.has(name)) out.push(fieldErrors.duplicate(path, name));
+  seen.add(name);
+}
+
 function validateContainers(list: unknown, path: string, names: Set<string>, required: boolean, out: StatusCause[]): void {
   const containers = asArray(list);
   if (required && containers.length === 0) {
@@ -149,11 +156,7 @@ function validateService(o: JsonObject, out: StatusCause[]): void {
     const po = asObject(port) ?? {};
     const name = asString(po['name']);
     if (ports.length > 1 && name === '') out.push(fieldErrors.required(`${p}.name`));
-    else if (name !== '') {
-      for (const m of isDNS1123Label(name)) out.push(fieldErrors.invalid(`${p}.name`, name, m));
-      if (names.has(name)) out.push(fieldErrors.duplicate(`${p}.name`, name));
-      names.add(name);
-    }
+    else if (name !== '') checkUniqueName(name, `${p}.name`, isDNS1123Label, names, out);
     if (!validPort(po['port'])) out.push(fieldErrors.invalid(`${p}.port`, po['port'] ?? 0, PORT_RANGE));
     const proto = po['protocol'];
     if (proto !== undefined && !PROTOCOLS.includes(asString(proto))) out.push(fieldErrors.notSupported(`${p}.protocol`, proto, PROTOCOLS));
@@ -300,11 +303,7 @@ function validateCRD(o: JsonObject, out: StatusCause[]): void {
     const v = asObject(raw) ?? {};
     const vname = asString(v['name']);
     if (vname === '') out.push(fieldErrors.required(`${p}.name`));
-    else {
-      for (const m of isDNS1035Label(vname)) out.push(fieldErrors.invalid(`${p}.name`, vname, m));
-      if (seen.has(vname)) out.push(fieldErrors.duplicate(`${p}.name`, vname));
-      seen.add(vname);
-    }
+    else checkUniqueName(vname, `${p}.name`, isDNS1035Label, seen, out);
     if (v['storage'] === true) storage++;
     if (v['served'] === true) served++;
     const schema = asObject(asObject(v['schema'])?.['openAPIV3Schema']);

@@ -67,6 +67,8 @@ const notSupported = (f: string): string => `field label not supported: ${f}`;
 const defaultReject = (f: string): string => `${goQuote(f)} is not a known field selector: only "metadata.name", "metadata.namespace"`;
 const META_FIELDS = { 'metadata.name': META_NAME, 'metadata.namespace': META_NAMESPACE } as const;
 
+const INVOLVED_OBJECT_FIELDS = ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'] as const;
+
 /** Selectable fields per `<group>/<plural>`, as the conversion funcs and ToSelectableFields of Kubernetes allow. */
 const FIELD_RULES: Readonly<Record<string, FieldRules>> = {
   '/pods': {
@@ -88,13 +90,7 @@ const FIELD_RULES: Readonly<Record<string, FieldRules>> = {
   '/events': {
     fields: {
       ...META_FIELDS,
-      'involvedObject.kind': str(['involvedObject', 'kind']),
-      'involvedObject.namespace': str(['involvedObject', 'namespace']),
-      'involvedObject.name': str(['involvedObject', 'name']),
-      'involvedObject.uid': str(['involvedObject', 'uid']),
-      'involvedObject.apiVersion': str(['involvedObject', 'apiVersion']),
-      'involvedObject.resourceVersion': str(['involvedObject', 'resourceVersion']),
-      'involvedObject.fieldPath': str(['involvedObject', 'fieldPath']),
+      ...Object.fromEntries(INVOLVED_OBJECT_FIELDS.map((f) => [`involvedObject.${f}`, str(['involvedObject', f])])),
       reason: str(['reason']),
       reportingComponent: str(['reportingController']),
       source: eventSource,

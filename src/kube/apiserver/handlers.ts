@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonObject, type JsonObject } from '../../base/index.js';
 import { decodeBody, decodeObjectBody, mediaType, readBody } from './body.js';
 import { decodeDeleteOptions, deleteObject } from './deletion.js';
-import { listObject, listObjects } from './list.js';
+import { listObject, listObjects, parseSelectors } from './list.js';
 import { managerFromUserAgent, metaOf } from './meta.js';
 import type { ObjectService, WriteOptions } from './objects.js';
 import { patchObject, patchTypeOf } from './patching.js';
@@ -203,6 +203,8 @@ function serveWatch(ctx: HandlerContext, req: IncomingMessage, res: ServerRespon
   const requested = timeoutText === null ? ctx.maxWatchSeconds : Number(timeoutText);
   const timeoutSec = Number.isFinite(requested) && requested > 0 ? Math.min(requested, ctx.maxWatchSeconds) : ctx.maxWatchSeconds;
   const allowBookmarks = flag(q, 'allowWatchBookmarks');
+  // malformed selectors are a 400 before the stream starts, as in Kubernetes
+  parseSelectors(r, { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders(); // a watcher learns the watch is established before the first event
   let first = true;

@@ -1,5 +1,5 @@
 import { getPath, isJsonArray, isJsonObject } from '../../base/index.js';
-import { fieldErrors } from './meta-validation.js';
+import { fieldErrors, labelEntryCauses } from './meta-validation.js';
 import { goQuote, isQualifiedName, isValidLabelValue } from './name-syntax.js';
 import { apiErrors, type StatusCause } from './status.js';
 
@@ -320,12 +320,7 @@ export function labelSelectorCauses(sel: unknown, path: string): StatusCause[] {
   if (ml !== undefined && ml !== null) {
     const p = `${path}.matchLabels`;
     if (!isJsonObject(ml)) out.push(fieldErrors.invalid(p, '', 'must be a map of strings'));
-    else
-      for (const [k, v] of Object.entries(ml)) {
-        for (const m of isQualifiedName(k)) out.push(fieldErrors.invalid(p, k, m));
-        if (typeof v !== 'string') out.push(fieldErrors.invalid(p, v, 'must be a string'));
-        else for (const m of isValidLabelValue(v)) out.push(fieldErrors.invalid(p, v, m));
-      }
+    else out.push(...labelEntryCauses(ml, p, 'must be a string'));
   }
   const me = sel['matchExpressions'];
   if (me !== undefined && me !== null) {

@@ -133,17 +133,22 @@ export function ensureNamespace(obj: JsonObject, res: ResourceInfo, requestNames
   else throw apiErrors.badRequest(NAMESPACE_MISMATCH);
 }
 
-/** field.Path-style validation of a `map[string]string` of labels. */
-export function validateLabels(labels: unknown, path: string): StatusCause[] {
+/** Causes for the entries of a label map: qualified-name keys and label values; `notString` for a value that is no string. */
+export function labelEntryCauses(labels: JsonObject, path: string, notString: string): StatusCause[] {
   const out: StatusCause[] = [];
-  if (labels === undefined || labels === null) return out;
-  if (!isJsonObject(labels)) return [fieldErrors.invalid(path, labels, 'must be a map of string keys to string values')];
   for (const [k, v] of Object.entries(labels)) {
     for (const m of isQualifiedName(k)) out.push(fieldErrors.invalid(path, k, m));
-    if (typeof v !== 'string') out.push(fieldErrors.invalid(path, v, 'label values must be strings'));
+    if (typeof v !== 'string') out.push(fieldErrors.invalid(path, v, notString));
     else for (const m of isValidLabelValue(v)) out.push(fieldErrors.invalid(path, v, m));
   }
   return out;
+}
+
+/** field.Path-style validation of a `map[string]string` of labels. */
+export function validateLabels(labels: unknown, path: string): StatusCause[] {
+  if (labels === undefined || labels === null) return [];
+  if (!isJsonObject(labels)) return [fieldErrors.invalid(path, labels, 'must be a map of string keys to string values')];
+  return labelEntryCauses(labels, path, 'label values must be strings');
 }
 
 export function validateAnnotations(annotations: unknown, path: string): StatusCause[] {

@@ -50,15 +50,15 @@ function formatOk(format: string, v: unknown): boolean {
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+const fieldName = (path: string): string => path || 'body';
+/** Fields of a whole object that the server, not the schema, looks after. */
+const META_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
 
 /** The schema of an object's field `k`: its `properties` entry, else an object `additionalProperties`. */
 function propertySchema(s: JsonObject, k: string): JsonObject | undefined {
   const props = asObject(s['properties']) ?? {};
   return asObject(props[k]) ?? asObject(s['additionalProperties']);
 }
-const fieldName = (path: string): string => path || 'body';
-/** Fields of a whole object that the server, not the schema, looks after. */
-const META_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
 
 /** Validates one value against a structural schema node, appending Kubernetes-style causes. */
 function check(value: unknown, schema: JsonObject, path: string, out: StatusCause[], isRoot: boolean): void {

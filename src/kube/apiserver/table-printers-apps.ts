@@ -79,55 +79,43 @@ function revisionController(cr: JsonObject): string {
   return kind === '' && group === '' ? str(owner, 'name') : `${groupKind.toLowerCase()}/${str(owner, 'name')}`;
 }
 
+/** NAME, the kind's own columns, AGE, then the pod template's containers and images and the selector. */
+function workloadPrinter(own: readonly ColumnCell[], selector: readonly ColumnCell[] = [SELECTOR]): Printer {
+  return columnsPrinter(NAME, ...own, AGE, CONTAINERS, IMAGES, ...selector);
+}
+
 export const APPS_PRINTERS: Readonly<Record<string, Printer>> = {
-  'apps/deployments': columnsPrinter(
-    NAME,
-    [col('Ready', 'string', 0, 'Number of the pod with ready state'), readyOfReplicas],
-    [col('Up-to-date', 'string', 0, 'Number of pods with the current template.'), statusCount('updatedReplicas')],
-    [col('Available', 'string', 0, 'Number of available pods.'), statusCount('availableReplicas')],
-    AGE,
-    CONTAINERS,
-    IMAGES,
-    [SELECTOR_COL, (o) => selectorString(getPath(o, ['spec', 'selector'])) ?? '<invalid>'],
+  'apps/deployments': workloadPrinter(
+    [
+      [col('Ready', 'string', 0, 'Number of the pod with ready state'), readyOfReplicas],
+      [col('Up-to-date', 'string', 0, 'Number of pods with the current template.'), statusCount('updatedReplicas')],
+      [col('Available', 'string', 0, 'Number of available pods.'), statusCount('availableReplicas')],
+    ],
+    [[SELECTOR_COL, (o) => selectorString(getPath(o, ['spec', 'selector'])) ?? '<invalid>']],
   ),
-  'apps/replicasets': columnsPrinter(
-    NAME,
+  'apps/replicasets': workloadPrinter([
     [col('Desired', 'integer', 0, 'Desired number of pods.'), (o) => int(o, 1, 'spec', 'replicas')],
     [col('Current', 'integer', 0, 'Current number of pods.'), statusCount('replicas')],
     [col('Ready', 'integer', 0, 'Number of ready pods.'), statusCount('readyReplicas')],
-    AGE,
-    CONTAINERS,
-    IMAGES,
-    SELECTOR,
-  ),
-  'apps/daemonsets': columnsPrinter(
-    NAME,
+  ]),
+  'apps/daemonsets': workloadPrinter([
     [col('Desired', 'integer', 0, 'Number of nodes that should run the daemon pod.'), statusCount('desiredNumberScheduled')],
     [col('Current', 'integer', 0, 'Number of nodes running at least one daemon pod.'), statusCount('currentNumberScheduled')],
     [col('Ready', 'integer', 0, 'Number of nodes with a ready daemon pod.'), statusCount('numberReady')],
     [col('Up-to-date', 'integer', 0, 'Number of nodes running the updated daemon pod.'), statusCount('updatedNumberScheduled')],
     [col('Available', 'integer', 0, 'Number of nodes with an available daemon pod.'), statusCount('numberAvailable')],
     [col('Node Selector', 'string', 0, 'Node selector of the pod template.'), (o) => formatLabels(getPath(o, [...TEMPLATE_SPEC, 'nodeSelector']))],
-    AGE,
-    CONTAINERS,
-    IMAGES,
-    SELECTOR,
-  ),
-  'apps/statefulsets': columnsPrinter(NAME, [col('Ready', 'string', 0, 'Number of the pod with ready state'), readyOfReplicas], AGE, CONTAINERS, IMAGES),
+  ]),
+  'apps/statefulsets': workloadPrinter([[col('Ready', 'string', 0, 'Number of the pod with ready state'), readyOfReplicas]], []),
   'apps/controllerrevisions': columnsPrinter(
     NAME,
     [col('Controller', 'string', 0, 'Controller of the object'), revisionController],
     [col('Revision', 'string', 0, 'Revision number.'), (o) => int(o, 0, 'revision')],
     AGE,
   ),
-  'batch/jobs': columnsPrinter(
-    NAME,
+  'batch/jobs': workloadPrinter([
     [col('Status', 'string', 0, 'Status of the job.'), jobStatus],
     [col('Completions', 'string', 0, 'Succeeded pods / wanted completions.'), jobCompletions],
     [col('Duration', 'string', 0, 'Time required to complete the job.'), jobDuration],
-    AGE,
-    CONTAINERS,
-    IMAGES,
-    SELECTOR,
-  ),
+  ]),
 };

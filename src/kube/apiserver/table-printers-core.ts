@@ -143,18 +143,19 @@ function nodeInfo(field: string, missing = ''): (node: JsonObject) => string {
 
 // --- services and endpoints ---
 
-function printService(svc: JsonObject, now: number): Row {
-  const spec = obj(svc['spec']);
-  const type = str(spec, 'type') || 'ClusterIP';
-  const clusterIPs = arr(spec['clusterIPs']);
-  const clusterIP = (clusterIPs.length > 0 && typeof clusterIPs[0] === 'string' ? clusterIPs[0] : str(spec, 'clusterIP')) || '<none>';
-  const externalIPs = arr(spec['externalIPs']).filter((x): x is string => typeof x === 'string');
-  let external: string;
-  switch (type) {
+const serviceType = (svc: JsonObject): string => str(svc, 'spec', 'type') || 'ClusterIP';
+
+function serviceClusterIP(svc: JsonObject): string {
+  const clusterIPs = arr(getPath(svc, ['spec', 'clusterIPs']));
+  return (clusterIPs.length > 0 && typeof clusterIPs[0] === 'string' ? clusterIPs[0] : str(svc, 'spec', 'clusterIP')) || '<none>';
+}
+
+function serviceExternalIP(svc: JsonObject): string {
+  const externalIPs = arr(getPath(svc, ['spec', 'externalIPs'])).filter((x): x is string => typeof x === 'string');
+  switch (serviceType(svc)) {
     case 'ClusterIP':
     case 'NodePort':
-      external = externalIPs.length > 0 ? externalIPs.join(',') : '<none>';
-      break;
+      return externalIPs.length > 0 ? externalIPs.join(',') : '<none>';
     case 'LoadBalancer': {
       const lb = new Set<string>();
       for (const ing of arr(getPath(svc, ['status', 'loadBalancer', 'ingress']))) {
@@ -162,23 +163,22 @@ function printService(svc: JsonObject, now: number): Row {
         if (v) lb.add(v);
       }
       const all = [...[...lb].sort(), ...externalIPs];
-      external = all.length > 0 ? all.join(',') : '<pending>';
-      break;
+      return all.length > 0 ? all.join(',') : '<pending>';
     }
     case 'ExternalName':
-      external = str(spec, 'externalName');
-      break;
+      return str(svc, 'spec', 'externalName');
     default:
-      external = '<unknown>';
+      return '<unknown>';
   }
-  const ports = arr(spec['ports'])
-    .map((p) => {
-      const proto = str(p, 'protocol') || 'TCP';
-      const nodePort = int(p, 0, 'nodePort');
-      return nodePort > 0 ? `${int(p, 0, 'port')}:${nodePort}/${proto}` : `${int(p, 0, 'port')}/${proto}`;
-    })
-    .join(',');
-  return { cells: [name(svc), type, clusterIP, external, ports || '<none>', age(svc, now), formatLabels(spec['selector'])] };
+}
+
+function servicePorts(svc: JsonObject): string {
+  const ports = arr(getPath(svc, ['spec', 'ports'])).map((p) => {
+    const proto = str(p, 'protocol') || 'TCP';
+    const nodePort = int(p, 0, 'nodePort');
+    return nodePort > 0 ? `${int(p, 0, 'port')}:${nodePort}/${proto}` : `${int(p, 0, 'port')}/${proto}`;
+  });
+  return ports.join(',') || '<none>';
 }
 
 function hostPort(ip: string, port: number): string {
@@ -285,18 +285,15 @@ export const CORE_PRINTERS: Readonly<Record<string, Printer>> = {
     [col('Data', 'string', 0, 'Number of data entries.'), (o) => Object.keys(obj(o['data'])).length],
     AGE,
   ),
-  '/services': {
-    columns: [
-      NAME_COL,
-      col('Type', 'string', 0, 'How the service is exposed.'),
-      col('Cluster-IP', 'string', 0, 'The cluster IP of the service.'),
-      col('External-IP', 'string', 0, 'External IPs or load-balancer ingress of the service.'),
-      col('Port(s)', 'string', 0, 'Ports exposed by the service.'),
-      AGE_COL,
-      col('Selector', 'string', 1, 'Label selector of the backing pods.'),
-    ],
-    row: printService,
-  },
+  '/services': columnsPrinter(
+    NAME,
+    [col('Type', 'string', 0, 'How the service is exposed.'), serviceType],
+    [col('Cluster-IP', 'string', 0, 'The cluster IP of the service.'), serviceClusterIP],
+    [col('External-IP', 'string', 0, 'External IPs or load-balancer ingress of the service.'), serviceExternalIP],
+    [col('Port(s)', 'string', 0, 'Ports exposed by the service.'), servicePorts],
+    AGE,
+    [col('Selector', 'string', 1, 'Label selector of the backing pods.'), (o) => formatLabels(getPath(o, ['spec', 'selector']))],
+  ),
   '/endpoints': columnsPrinter(NAME, [col('Endpoints', 'string', 0, 'Addresses and ports of the endpoints.'), formatEndpoints], AGE),
   '/events': {
     columns: [
