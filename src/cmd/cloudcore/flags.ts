@@ -27,7 +27,7 @@ Flags:
   --apiserver-bind HOST:PORT embedded API server address (default 127.0.0.1:6443)
   --advertise-address HOSTS  extra names/IPs for the API server certificate, comma-separated
   --token-auth-file FILE     static bearer tokens, CSV: token,user,uid,"group1,group2"
-  --watch-history N          events kept for watch resumption (default 100000)
+  --watch-history N          events kept for watch resumption (default 10000; at most 128 MiB of them)
   --watch-bookmark-interval S  seconds between BOOKMARK events on watches that allow them (default 60)
   --defaultconfig            print the default configuration and exit
   -h, --help                 show this help
@@ -62,7 +62,7 @@ export function parseCloudcoreFlags(argv: readonly string[], env: NodeJS.Process
   if (m === null || m[1] === undefined || m[2] === undefined || Number(m[2]) > 65535) {
     throw new KeError('KE_CLOUDCORE_FLAGS', `--apiserver-bind must be HOST:PORT, got "${bind}"`);
   }
-  const history = Number(v['watch-history'] ?? '100000');
+  const history = Number(v['watch-history'] ?? '10000');
   if (!Number.isInteger(history) || history < 1) throw new KeError('KE_CLOUDCORE_FLAGS', `--watch-history must be a positive integer, got "${v['watch-history'] ?? ''}"`);
   const bookmark = Number(v['watch-bookmark-interval'] ?? '60');
   if (!Number.isFinite(bookmark) || bookmark <= 0) {

@@ -20,6 +20,7 @@ import { WalCheckpointer } from './wal-checkpointer.js';
 import { WatchHub } from './watch-hub.js';
 
 export const DEFAULT_HISTORY_LIMIT = 10_000;
+export const DEFAULT_HISTORY_BYTES = 128 * 1024 * 1024;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -28,6 +29,8 @@ export interface SqliteStoreOptions {
   readonly path: string;
   /** Events retained for watch replay (default 10_000); older ones are compacted after each write. */
   readonly historyLimit?: number;
+  /** Bytes of event values retained for watch replay (default 128 MiB): big objects compact sooner. */
+  readonly historyBytesLimit?: number;
   /** How long a statement waits for a lock held by another connection (default 5000 ms). */
   readonly busyTimeoutMs?: number;
   /** Gets whatever a watch callback throws (default: rethrown from its own macrotask, i.e. uncaught). */
@@ -75,7 +78,7 @@ export class SqliteStore implements ObjectStore {
       const st = prepareStatements(db);
       const state = loadState(db, st, historyLimit);
       const checkpointer = mode === 'wal' && opts.checkpoints !== 'inline' ? startCheckpointer(db, opts.path, timeout) : undefined;
-      return new SqliteStore(db, st, state, historyLimit, opts.onWatchError ?? rethrowLater, checkpointer);
+      return new SqliteStore(db, st, state, historyLimit, opts.historyBytesLimit ?? DEFAULT_HISTORY_BYTES, opts.onWatchError ?? rethrowLater, checkpointer);
     } catch (err) {
       db?.close();
       throw sqliteError(err, `cannot open the store at ${opts.path}`, { path: opts.path });
@@ -87,6 +90,7 @@ export class SqliteStore implements ObjectStore {
     private readonly st: Statements,
     state: ReturnType<typeof loadState>,
     private readonly historyLimit: number,
+    private readonly historyBytesLimit: number,
     onWatchError: (err: unknown) => void,
     private readonly checkpointer: WalCheckpointer | undefined,
   ) {
@@ -252,7 +256,8 @@ export class SqliteStore implements ObjectStore {
    */
   private commit(event: StoreEvent, valueText: string, prevText: string | null, writeKv: () => void): void {
     const { revision, key } = event;
-    const compactTo = this.history.compactionAfterAppend(revision, this.historyLimit);
+    const size = valueText.length + (prevText?.length ?? 0);
+    const compactTo = this.history.compactionAfterAppend(revision, this.historyLimit, size, this.historyBytesLimit);
     const deleteRows = compactTo - this.sqlCompacted >= this.sqlBatch;
     this.transaction(`write of ${key} failed`, { key, revision }, () => {
       writeKv();
@@ -264,7 +269,7 @@ export class SqliteStore implements ObjectStore {
       }
     });
     this.rev = revision;
-    this.history.push(event);
+    this.history.push(event, size);
     this.history.dropUpTo(compactTo);
     if (deleteRows) this.sqlCompacted = compactTo;
     this.hub.publish(event);
