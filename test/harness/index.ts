@@ -10,6 +10,7 @@
  *   findKubectl / kubectlSession / runKubectl / startKubectl   the real kubectl
  *   createTestCa              throwaway certificates
  *   at / str / num / arr / rvOf   readers for unknown JSON
+ *   startHollowNodes          simulated kubelets (Nodes, Leases, pods marked Running) over src/kube/client
  */
 export { onExitCleanup, keepTestDirs, type CleanupOwner } from './cleanup.js';
 export { tempDir, createTempDir, type TempDir, type TempDirOptions } from './temp-dir.js';
@@ -37,3 +38,14 @@ export { at, str, num, arr, rec, rvOf, brief, isRecord, type JsonRecord } from '
 export { REPO_ROOT, CACHE_DIR } from './repo.js';
 export { parseTable, findRow, type KubectlTable } from './table.js';
 export { createNamespace, waitForPath, assertServingAndIntact } from './apiserver.js';
+export {
+  startHollowNodes,
+  HOLLOW_GROUP_LABEL,
+  EDGE_ROLE_LABEL,
+  OUTCOME_ANNOTATION,
+  RUN_MS_ANNOTATION,
+  type HollowNodes,
+  type HollowNodesOptions,
+  type HollowNodeStats,
+  type PodOutcome,
+} from './hollow-nodes.js';

@@ -247,6 +247,38 @@ describe('API server: bad input, authentication, integrity', { timeout: 240_000 
     await assertServingAndIntact(cc, 'token authentication');
   });
 
+  it('refuses bodies that would be unsafe to process: __proto__ keys, absurd nesting, YAML alias bombs', async () => {
+    const victim = await cc.client.post(CM, configMap('proto-victim'));
+    assert.equal(victim.status, 201, brief(victim.text));
+    const polluted = await cc.client.patch(`${CM}/proto-victim`, '{"metadata":{"__proto__":{"finalizers":["evil/x"]}}}', 'application/strategic-merge-patch+json');
+    assertStatus(polluted, 400, 'BadRequest');
+    const deep = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"data":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`;
+    assertStatus(await cc.client.post(CM, deep, { contentType: 'application/json' }), 400, 'BadRequest');
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f'].entries()) {
+      const prev = ['a', 'b', 'c', 'd', 'e'][i] ?? 'a';
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    assertStatus(await cc.client.post(CM, levels.join('\n') + '\n', { contentType: 'application/yaml' }), 400, 'BadRequest');
+    // the object deleted afterwards carries no finalizer from anywhere
+    const gone = await cc.client.delete(`${CM}/proto-victim`);
+    assert.equal(gone.status, 200, brief(gone.text));
+    assert.equal((await cc.client.get(`${CM}/proto-victim`)).status, 404);
+    await assertServingAndIntact(cc, 'unsafe bodies');
+  });
+
+  it('answers wrong methods on subresources, protected namespaces and future revisions like Kubernetes', async () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p-status' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+    assert.equal((await cc.client.post(`/api/v1/namespaces/${NS}/pods`, pod)).status, 201);
+    assertStatus(await cc.client.delete(`/api/v1/namespaces/${NS}/pods/p-status/status`), 405, 'MethodNotAllowed');
+    assert.equal((await cc.client.get(`/api/v1/namespaces/${NS}/pods/p-status`)).status, 200, 'the pod is still there');
+    assertStatus(await cc.client.delete('/api/v1/namespaces/kube-system'), 403, 'Forbidden');
+    const w = await cc.client.get(CM, { watch: 'true', resourceVersion: '999999999' });
+    assertStatus(w, 504, 'Timeout');
+    assert.ok(arr(w.body, 'details.causes').some((c) => str(c, 'reason') === 'ResourceVersionTooLarge'), brief(w.text));
+    await assertServingAndIntact(cc, 'methods and revisions');
+  });
+
   it('counts every rejected request by code in /metrics', async () => {
     const r = await cc.client.get('/metrics');
     assert.equal(r.status, 200, brief(r.text));

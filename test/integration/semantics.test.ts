@@ -508,7 +508,11 @@ describe('semantics: watch', { timeout: 180_000 }, () => {
       ['ADDED', 'MODIFIED'],
       `events: ${brief(w.events)}`,
     );
-    assert.equal(str(w.events.find(isEvent('DELETED', 'leaver'))?.object, 'metadata.labels.app'), 'other', 'the DELETED object is the new state that no longer matches');
+    // as kube-apiserver's watch cache does: the last state the watcher saw, with the event's revision
+    const deleted = w.events.find(isEvent('DELETED', 'leaver'))?.object;
+    assert.equal(str(deleted, 'metadata.labels.app'), 'match', 'the DELETED object is the previous (matching) state');
+    const relabel = await cc.client.get(`${cmPath(ns)}/leaver`);
+    assert.equal(str(deleted, 'metadata.resourceVersion'), str(relabel.body, 'metadata.resourceVersion'), 'with the revision of the change');
     assert.equal(str(w.events.find(isEvent('ADDED', 'joiner'))?.object, 'metadata.labels.app'), 'match');
   });
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseAllDocuments } from 'yaml';
 import { isJsonObject, type JsonObject } from '../../base/index.js';
-import { apiErrors } from './status.js';
+import { ApiError, apiErrors } from './status.js';
 import { decodeKubeProtobuf, PROTOBUF_MEDIA_TYPE } from './protobuf/index.js';
 
 /** Kubernetes' limit for a request body is 3 MiB. */
@@ -34,8 +34,48 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? 'application/json';
 }
 
-/** Decodes a JSON or YAML body to a value; malformed input is a 400 with the parser's reason. */
+/** Decodes a JSON, YAML or protobuf body to a value; malformed input is a 400 with the parser's reason. */
 export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
+  let value: unknown;
+  try {
+    value = decodeAny(buf, contentType);
+  } catch (err) {
+    // a parser's own failure (stack overflow on absurd nesting, a YAML alias bomb) is the body's fault
+    if (err instanceof ApiError) throw err;
+    throw apiErrors.badRequest(`the request body could not be decoded: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const problem = shapeProblem(value, 0);
+  if (problem !== undefined) throw apiErrors.badRequest(problem);
+  return value;
+}
+
+/** Kubernetes objects nest a few dozen levels; this bound keeps every recursive walk of a body safe. */
+export const MAX_BODY_DEPTH = 1000;
+
+/**
+ * What makes a decoded body unsafe to process: nesting beyond MAX_BODY_DEPTH (recursive merges
+ * would overflow the stack), or a `__proto__` key, which later merges would turn into a write to
+ * Object.prototype (no Kubernetes field has that name).
+ */
+function shapeProblem(v: unknown, depth: number): string | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (depth > MAX_BODY_DEPTH) return `the request body is nested deeper than ${MAX_BODY_DEPTH} levels`;
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const p = shapeProblem(x, depth + 1);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  for (const k of Object.keys(v)) {
+    if (k === '__proto__') return 'the request body contains the forbidden key "__proto__"';
+    const p = shapeProblem((v as Record<string, unknown>)[k], depth + 1);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
+function decodeAny(buf: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
   // kubectl's typed clients (kubectl create <generator>) send Kubernetes protobuf; we answer in JSON
   if (type === PROTOBUF_MEDIA_TYPE) {

@@ -80,6 +80,7 @@ export function resourcesOfCrd(crd: Readonly<JsonObject>): ResourceInfo[] {
 export class CrdController {
   private readonly pending = new Set<string>();
   private scheduled = false;
+  private stopped = false;
 
   constructor(
     private readonly svc: ObjectService,
@@ -102,7 +103,12 @@ export class CrdController {
     });
   }
 
+  stop(): void {
+    this.stopped = true;
+  }
+
   private enqueue(name: string): void {
+    if (this.stopped) return;
     this.pending.add(name);
     if (this.scheduled) return;
     this.scheduled = true;

@@ -2,12 +2,16 @@ import { isJsonObject, type JsonObject } from '../../base/index.js';
 import type { ObjectService } from './objects.js';
 import { copyTop, deletionTimestampOf, finalizersOf, metaOf, rfc3339, uidOf } from './meta.js';
 import type { ResourceInfo } from './resources.js';
-import { apiErrors } from './status.js';
+import { ApiError, apiErrors } from './status.js';
 
 export const PropagationPolicies = ['Background', 'Foreground', 'Orphan'] as const;
 export type PropagationPolicy = (typeof PropagationPolicies)[number];
 
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+/** Namespaces the system relies on; Kubernetes refuses to delete them. */
+const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+/** Grace periods beyond this are clamped (a deletionTimestamp must stay a representable date). */
+const MAX_GRACE_SECONDS = 10 * 365 * 24 * 3600;
 export const ORPHAN_FINALIZER = 'orphan';
 
 export interface DeleteOptions {
@@ -41,7 +45,7 @@ export function decodeDeleteOptions(body: unknown, query: URLSearchParams): Dele
   let gracePeriodSeconds: number | undefined;
   if (graceRaw !== undefined && graceRaw !== null && graceRaw !== '') {
     const n = typeof graceRaw === 'number' ? graceRaw : Number(graceRaw);
-    if (!Number.isInteger(n) || n < 0) throw apiErrors.badRequest(`gracePeriodSeconds must be a non-negative integer, got ${JSON.stringify(graceRaw)}`);
+    if (!Number.isSafeInteger(n) || n < 0) throw apiErrors.badRequest(`gracePeriodSeconds must be a non-negative integer, got ${JSON.stringify(graceRaw)}`);
     gracePeriodSeconds = n;
   }
   const pre = isJsonObject(b['preconditions']) ? b['preconditions'] : undefined;
@@ -76,6 +80,9 @@ function gracePeriodFor(res: ResourceInfo, o: Readonly<JsonObject>, requested: n
 export function deleteObject(svc: ObjectService, res: ResourceInfo, namespace: string | undefined, name: string, opts: DeleteOptions): DeleteOutcome {
   const entry = svc.getEntry(res, namespace, name);
   const cur = entry.value;
+  if (res.group === '' && res.plural === 'namespaces' && PROTECTED_NAMESPACES.has(name)) {
+    throw new ApiError('Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
+  }
   const pre = opts.preconditions;
   if (pre?.uid !== undefined && pre.uid !== uidOf(cur)) {
     throw apiErrors.conflict(res.plural, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${uidOf(cur) ?? ''}`, res.group);
@@ -83,7 +90,7 @@ export function deleteObject(svc: ObjectService, res: ResourceInfo, namespace: s
   if (pre?.resourceVersion !== undefined && pre.resourceVersion !== String(entry.modRevision)) {
     throw apiErrors.conflict(res.plural, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${entry.modRevision}`, res.group);
   }
-  const grace = gracePeriodFor(res, cur, opts.gracePeriodSeconds);
+  const grace = Math.min(gracePeriodFor(res, cur, opts.gracePeriodSeconds), MAX_GRACE_SECONDS);
   const finalizers = finalizersOf(cur);
   const existing = deletionTimestampOf(cur);
   const policy = opts.propagationPolicy ?? defaultPolicy(res);

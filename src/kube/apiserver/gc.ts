@@ -22,6 +22,7 @@ export class GarbageCollector {
   private readonly queue = new Set<string>();
   private readonly namespaces = new Set<string>();
   private scheduled = false;
+  private stopped = false;
   private watch: WatchHandle | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -46,6 +47,7 @@ export class GarbageCollector {
   }
 
   stop(): void {
+    this.stopped = true;
     this.watch?.stop();
     if (this.timer !== undefined) clearInterval(this.timer);
   }
@@ -73,7 +75,7 @@ export class GarbageCollector {
     if (uid !== undefined) this.byUid.set(uid, key);
     const owners = ownerUidsOf(value);
     const before = this.ownersOfKey.get(key) ?? [];
-    for (const o of before) if (!owners.includes(o)) this.dependents.get(o)?.delete(key);
+    for (const o of before) if (!owners.includes(o)) this.dropDependent(o, key);
     for (const o of owners) {
       let set = this.dependents.get(o);
       if (set === undefined) this.dependents.set(o, (set = new Set()));
@@ -91,7 +93,7 @@ export class GarbageCollector {
     const uid = uidOf(value);
     if (uid !== undefined && this.byUid.get(uid) === key) this.byUid.delete(uid);
     for (const o of this.ownersOfKey.get(key) ?? []) {
-      this.dependents.get(o)?.delete(key);
+      this.dropDependent(o, key);
       const ownerKey = this.byUid.get(o);
       if (ownerKey !== undefined) this.enqueue(ownerKey); // a foreground owner may be waiting for this
     }
@@ -100,6 +102,13 @@ export class GarbageCollector {
     // a namespace's content leaving may let the namespace go
     const ns = namespaceOf(value);
     if (ns !== undefined && this.namespaces.has(ns)) this.enqueue(`ns:${ns}`);
+  }
+
+  private dropDependent(ownerUid: string, key: string): void {
+    const set = this.dependents.get(ownerUid);
+    if (set === undefined) return;
+    set.delete(key);
+    if (set.size === 0) this.dependents.delete(ownerUid);
   }
 
   private enqueue(item: string): void {
@@ -111,6 +120,7 @@ export class GarbageCollector {
 
   private drain(): void {
     this.scheduled = false;
+    if (this.stopped) return;
     const items = [...this.queue];
     this.queue.clear();
     for (const item of items) {
@@ -125,6 +135,7 @@ export class GarbageCollector {
   }
 
   private resync(): void {
+    if (this.stopped) return;
     const nsRes = this.svc.registry.lookup('', 'v1', 'namespaces');
     if (nsRes !== undefined) {
       for (const e of this.svc.store.list(resourcePrefix(nsRes)).entries) {
@@ -236,7 +247,12 @@ export class GarbageCollector {
           if (typeof nodeName !== 'string' || this.svc.store.get(objectKey(nodeRes, undefined, nodeName)) === undefined) grace = 0;
         }
         if (deletionTimestampOf(e.value) === undefined || grace === 0) {
-          deleteObject(this.svc, res, name, objName, { propagationPolicy: 'Background', ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) });
+          try {
+            deleteObject(this.svc, res, name, objName, { propagationPolicy: 'Background', ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) });
+          } catch (err) {
+            // one object that cannot be deleted now must not stop the rest; the resync retries it
+            this.log.debug({ namespace: name, object: objName, err }, 'namespace content delete failed, will retry');
+          }
         }
       }
     }

@@ -12,7 +12,7 @@ import type { ResourceInfo } from './resources.js';
 import { apiErrors, ApiError, statusObject, toApiError } from './status.js';
 import { bindPod, ensureSubresource, readScale, writeScale } from './subresources.js';
 import { toTable, wantsTable } from './table.js';
-import { bookmark, startWatch, type WatchEventType } from './watch.js';
+import { bookmark, checkWatchRevision, startWatch, type WatchEventType } from './watch.js';
 
 export interface HandlerContext {
   readonly svc: ObjectService;
@@ -119,6 +119,8 @@ export async function handleResource(ctx: HandlerContext, req: IncomingMessage, 
   }
 
   const target = sub === 'status' ? 'status' : 'main';
+  if (sub === 'status' && !['GET', 'PUT', 'PATCH'].includes(method)) throw apiErrors.methodNotAllowed();
+  if (sub === 'finalize' && method !== 'PUT') throw apiErrors.methodNotAllowed();
   switch (method) {
     case 'GET':
       return respondObject(ctx, req, res, r, 200, svc.get(r, ns, name));
@@ -197,23 +199,37 @@ function serveList(ctx: HandlerContext, req: IncomingMessage, res: ServerRespons
   res.end(`${chunk}]}`);
 }
 
+/** A watcher whose unread output passes this is closed; it re-watches from its last resourceVersion. */
+const MAX_WATCH_BACKLOG_BYTES = 16 * 1024 * 1024;
+
 function serveWatch(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, r: ResourceInfo, ns: string | undefined, q: URLSearchParams): void {
   const table = wantsTable(req.headers['accept']);
   const timeoutText = q.get('timeoutSeconds');
   const requested = timeoutText === null ? ctx.maxWatchSeconds : Number(timeoutText);
   const timeoutSec = Number.isFinite(requested) && requested > 0 ? Math.min(requested, ctx.maxWatchSeconds) : ctx.maxWatchSeconds;
   const allowBookmarks = flag(q, 'allowWatchBookmarks');
-  // malformed selectors are a 400 before the stream starts, as in Kubernetes
+  // malformed selectors and a revision from the future are errors before the stream starts, as in Kubernetes
   parseSelectors(r, { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
+  checkWatchRevision(ctx.svc, q.get('resourceVersion') ?? undefined);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders(); // a watcher learns the watch is established before the first event
   let first = true;
-  const fromRv = q.get('resourceVersion');
-  let lastRv = fromRv !== null && /^[1-9][0-9]*$/.test(fromRv) ? fromRv : String(ctx.svc.store.currentRevision());
+  let processed = 0;
+  let handle: { stop(): void } | undefined;
+  let timeout: ReturnType<typeof setTimeout> | undefined;
+  let ticker: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    handle?.stop();
+    clearTimeout(timeout);
+    clearTimeout(ticker);
+    ctx.watches.delete(close);
+    if (!res.writableEnded) res.end();
+  };
   const write = (type: WatchEventType, object: Readonly<JsonObject>): void => {
-    if (res.writableEnded || res.destroyed) return;
-    const rv = isJsonObject(object['metadata']) ? object['metadata']['resourceVersion'] : undefined;
-    if (typeof rv === 'string') lastRv = rv;
+    if (closed || res.writableEnded || res.destroyed) return;
     let payload: string;
     if (table && type !== 'BOOKMARK' && type !== 'ERROR') {
       const t = toTable(r, [object as JsonObject], { now: ctx.svc.now(), includeObject: includeObject(req) });
@@ -224,14 +240,7 @@ function serveWatch(ctx: HandlerContext, req: IncomingMessage, res: ServerRespon
       payload = toJson(object);
     }
     res.write(`{"type":"${type}","object":${payload}}\n`);
-  };
-  let handle: { stop(): void } | undefined;
-  const timers: ReturnType<typeof setTimeout>[] = [];
-  const close = (): void => {
-    handle?.stop();
-    for (const t of timers) clearTimeout(t);
-    ctx.watches.delete(close);
-    if (!res.writableEnded) res.end();
+    if (res.writableLength > MAX_WATCH_BACKLOG_BYTES) close(); // a reader that stopped reading
   };
   ctx.watches.add(close);
   req.on('close', close);
@@ -243,19 +252,25 @@ function serveWatch(ctx: HandlerContext, req: IncomingMessage, res: ServerRespon
       fieldSelector: q.get('fieldSelector') ?? undefined,
       sendInitialEvents: flag(q, 'sendInitialEvents'),
       allowWatchBookmarks: allowBookmarks,
-    }, { event: write });
+    }, {
+      event: write,
+      progress: (rev) => {
+        processed = rev;
+      },
+    });
   } catch (err) {
     write('ERROR', statusObject(toApiError(err)));
     close();
     return;
   }
-  timers.push(setTimeout(close, timeoutSec * 1000));
+  if (closed) handle.stop(); // the initial burst overflowed the backlog
+  timeout = setTimeout(close, timeoutSec * 1000);
   if (allowBookmarks) {
+    // a bookmark carries the revision this watcher has processed: resuming from it loses nothing
     const tick = (): void => {
-      // the last revision this watcher has been sent: resuming from it loses nothing
-      write('BOOKMARK', bookmark(r, Number(lastRv)));
-      timers.push(setTimeout(tick, ctx.bookmarkIntervalMs));
+      write('BOOKMARK', bookmark(r, processed));
+      ticker = setTimeout(tick, ctx.bookmarkIntervalMs);
     };
-    timers.push(setTimeout(tick, ctx.bookmarkIntervalMs));
+    ticker = setTimeout(tick, ctx.bookmarkIntervalMs);
   }
 }

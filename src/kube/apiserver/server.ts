@@ -120,10 +120,16 @@ export class ApiServer {
     this.server.headersTimeout = 70_000;
     this.server.requestTimeout = 0;
     const host = this.opts.host ?? '127.0.0.1';
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(this.opts.port ?? 6443, host, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.server?.once('error', reject);
+        this.server?.listen(this.opts.port ?? 6443, host, () => resolve());
+      });
+    } catch (err) {
+      this.gc.stop();
+      this.crds.stop();
+      throw err;
+    }
     const addr = this.server.address() as AddressInfo;
     this.log.info({ host, port: addr.port, tls: tls !== undefined }, 'api server listening');
     return { host, port: addr.port };
@@ -131,6 +137,7 @@ export class ApiServer {
 
   async stop(): Promise<void> {
     this.gc.stop();
+    this.crds.stop();
     for (const close of [...this.ctx.watches]) close();
     const server = this.server;
     if (server === undefined) return;
@@ -158,7 +165,13 @@ export class ApiServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'https://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'https://localhost');
+    } catch {
+      req.resume();
+      throw apiErrors.badRequest(`malformed request target: ${JSON.stringify((req.url ?? '').slice(0, 200))}`);
+    }
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     if (isPublicPath(path)) {
       if (path === '/version') return sendJson(res, 200, { ...SERVER_VERSION });

@@ -39,7 +39,13 @@ export function readScale(svc: ObjectService, res: ResourceInfo, namespace: stri
 function scalePaths(res: ResourceInfo): { spec: string[]; status: string[]; selector?: string[] } {
   const scale = res.custom?.scale;
   if (scale === undefined) return { spec: ['spec', 'replicas'], status: ['status', 'replicas'] };
-  const split = (p: string): string[] => p.replace(/^\./, '').split('.');
+  const split = (p: string): string[] => {
+    const segs = p.replace(/^\./, '').split('.');
+    if (segs.some((s) => s === '' || s === '__proto__' || s === 'constructor' || s === 'prototype')) {
+      throw new ApiError('Invalid', `the scale subresource path ${JSON.stringify(p)} of ${res.plural} is not a simple field path`);
+    }
+    return segs;
+  };
   return {
     spec: split(scale.specReplicasPath),
     status: split(scale.statusReplicasPath),

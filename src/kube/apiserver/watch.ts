@@ -3,7 +3,7 @@ import type { StoreEvent, WatchHandle } from '../../platform/store/index.js';
 import { parseSelectors, matchesSelectors, type ListQuery } from './list.js';
 import type { ObjectService } from './objects.js';
 import { groupVersion, resourcePrefix, type ResourceInfo } from './resources.js';
-import { apiErrors } from './status.js';
+import { ApiError, apiErrors } from './status.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -16,17 +16,37 @@ export interface WatchQuery extends Pick<ListQuery, 'labelSelector' | 'fieldSele
 
 export interface WatchSink {
   event(type: WatchEventType, object: Readonly<JsonObject>): void;
+  /** Every revision up to this one has been processed for this watcher (sent or filtered out). */
+  progress?(revision: number): void;
 }
 
 const deletedViews = new WeakMap<StoreEvent, JsonObject>();
 
-/** The object of a DELETED event carries the revision of the delete, as Kubernetes does. */
+/**
+ * The object of a DELETED event: the last state the watcher could see (the previous value), with
+ * the revision of the event, as Kubernetes does.
+ */
 function deletedObject(ev: StoreEvent): JsonObject {
   const cached = deletedViews.get(ev);
   if (cached !== undefined) return cached;
-  const o: JsonObject = { ...ev.value, metadata: { ...(ev.value['metadata'] as JsonObject), resourceVersion: String(ev.revision) } };
+  const last = ev.type === 'delete' ? ev.value : (ev.prev ?? ev.value);
+  const o: JsonObject = { ...last, metadata: { ...(last['metadata'] as JsonObject), resourceVersion: String(ev.revision) } };
   deletedViews.set(ev, o);
   return o;
+}
+
+/** Rejects a watch from a revision the store has not reached (Kubernetes answers 504 with this cause). */
+export function checkWatchRevision(svc: ObjectService, resourceVersion: string | undefined): void {
+  if (resourceVersion === undefined || resourceVersion === '' || resourceVersion === '0') return;
+  const rv = Number(resourceVersion);
+  if (!Number.isSafeInteger(rv) || rv < 0) throw apiErrors.badRequest(`invalid resourceVersion: ${JSON.stringify(resourceVersion)}`);
+  const current = svc.store.currentRevision();
+  if (rv > current) {
+    throw new ApiError('Timeout', `Too large resource version: ${rv}, current: ${current}`, {
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds: 1,
+    });
+  }
 }
 
 /**
@@ -55,6 +75,7 @@ export function startWatch(svc: ObjectService, res: ResourceInfo, namespace: str
     for (const e of svc.store.list(prefix).entries) if (matches(e.value)) sink.event('ADDED', svc.view(res, e.value));
     if (q.sendInitialEvents === true && q.allowWatchBookmarks === true) sink.event('BOOKMARK', bookmark(res, after, true));
   }
+  sink.progress?.(after);
   return svc.store.watch(prefix, after, (ev) => {
     const now = ev.type === 'delete' ? undefined : ev.value;
     const before = ev.type === 'create' ? undefined : ev.type === 'delete' ? ev.value : ev.prev;
@@ -62,11 +83,10 @@ export function startWatch(svc: ObjectService, res: ResourceInfo, namespace: str
     const wasBefore = matches(before);
     if (ev.type === 'delete') {
       if (wasBefore) sink.event('DELETED', svc.view(res, deletedObject(ev)));
-      return;
-    }
-    if (isNow && (ev.type === 'create' || !wasBefore)) sink.event('ADDED', svc.view(res, ev.value));
+    } else if (isNow && (ev.type === 'create' || !wasBefore)) sink.event('ADDED', svc.view(res, ev.value));
     else if (isNow) sink.event('MODIFIED', svc.view(res, ev.value));
-    else if (wasBefore) sink.event('DELETED', svc.view(res, ev.value));
+    else if (wasBefore) sink.event('DELETED', svc.view(res, deletedObject(ev)));
+    sink.progress?.(ev.revision);
   });
 }
 
