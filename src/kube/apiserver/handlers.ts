@@ -216,7 +216,7 @@ function serveWatch(ctx: HandlerContext, req: IncomingMessage, res: ServerRespon
   let first = true;
   let processed = 0;
   let handle: { stop(): void } | undefined;
-  let timeout: ReturnType<typeof setTimeout> | undefined;
+  let timeout: ReturnType<typeof setTimeout> | undefined = undefined;
   let ticker: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   const close = (): void => {
