@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WIDGET_CRD, widget, widgetsPath } from '../fixtures/widget-crd.js';
+import { WIDGET_CRD, WIDGET_CRD_NAME, widget, widgetsPath } from '../fixtures/widget-crd.js';
 import {
   arr,
   assertServingAndIntact,
@@ -1017,5 +1017,71 @@ describe('semantics: restart', { timeout: 240_000 }, () => {
     assert.equal(evRvs[0], rv(modified));
     assert.equal(evRvs[1], rv(added));
     await assertServingAndIntact(cc, 'restart');
+  });
+});
+
+describe('semantics: immutable fields and CRD lifecycle', { timeout: 120_000 }, () => {
+  let cc: CloudcoreHandle;
+  before(async () => {
+    cc = await startCloudcore();
+  });
+  after(async () => {
+    await cc?.dispose();
+  });
+
+  it('keeps a pod on its node and its spec fixed, except the image', async () => {
+    const ns = await freshNamespace(cc, 'immut');
+    ok(await cc.client.post(podPath(ns), pod('fixed', { nodeName: 'n1' })), 201);
+    assertStatus(await cc.client.patch(podPath(ns, 'fixed'), { spec: { nodeName: 'n2' } }, 'application/merge-patch+json'), 422, 'Invalid');
+    assertStatus(await cc.client.patch(podPath(ns, 'fixed'), { spec: { restartPolicy: 'Never' } }, 'application/merge-patch+json'), 422, 'Invalid');
+    const image = ok(await cc.client.patch(podPath(ns, 'fixed'), { spec: { containers: [{ name: 'main', image: 'busybox:1.37' }] } }));
+    assert.equal(str(image, ['spec', 'containers', 0, 'image']), 'busybox:1.37');
+  });
+
+  it('keeps a service cluster IP across updates that omit it, and refuses to change it', async () => {
+    const ns = await freshNamespace(cc, 'immut');
+    const svcPath = `/api/v1/namespaces/${ns}/services`;
+    const created = ok(await cc.client.post(svcPath, { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } }), 201);
+    const ip = str(created, 'spec.clusterIP');
+    assert.ok(ip !== undefined && ip.startsWith('10.'), brief(created));
+    const replaced = ok(await cc.client.put(`${svcPath}/s`, { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 81 }] } }));
+    assert.equal(str(replaced, 'spec.clusterIP'), ip);
+    assertStatus(await cc.client.patch(`${svcPath}/s`, { spec: { clusterIP: '10.96.99.99' } }, 'application/merge-patch+json'), 422, 'Invalid');
+    assertStatus(await cc.client.post(svcPath, { apiVersion: 'v1', kind: 'Service', metadata: { name: 't' }, spec: { clusterIP: ip, ports: [{ port: 80 }] } }), 422, 'Invalid');
+    assertStatus(await cc.client.post(svcPath, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'u' }, spec: { clusterIP: '1.2.3.4', ports: [{ port: 80 }] } }), 422, 'Invalid');
+  });
+
+  it('refuses a CRD that would shadow a built-in resource, and a change of scope', async () => {
+    const shadow = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'leases.coordination.k8s.io' },
+      spec: {
+        group: 'coordination.k8s.io',
+        scope: 'Cluster',
+        names: { plural: 'leases', singular: 'lease', kind: 'Lease' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    };
+    assertStatus(await cc.client.post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', shadow), 422, 'Invalid');
+    ok(await cc.client.post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', WIDGET_CRD), 201);
+    await waitForPath(cc.client, widgetsPath('default'));
+    assertStatus(
+      await cc.client.patch(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${WIDGET_CRD_NAME}`, { spec: { scope: 'Cluster' } }, 'application/merge-patch+json'),
+      422,
+      'Invalid',
+    );
+  });
+
+  it('deleting a CRD deletes its custom resources through their finalizers', async () => {
+    const ns = await freshNamespace(cc, 'crd');
+    await waitForPath(cc.client, widgetsPath(ns));
+    const held = { ...widget(ns, 'held', { size: 2 }), metadata: { name: 'held', namespace: ns, finalizers: ['example.com/hold'] } };
+    ok(await cc.client.post(widgetsPath(ns), held), 201);
+    ok(await cc.client.delete(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${WIDGET_CRD_NAME}`));
+    await waitUntil(async () => str((await cc.client.get(`${widgetsPath(ns)}/held`)).body, 'metadata.deletionTimestamp') !== undefined, { what: 'the custom resource is marked for deletion' });
+    assert.equal((await cc.client.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${WIDGET_CRD_NAME}`)).status, 200, 'the CRD waits for its custom resources');
+    ok(await cc.client.patch(`${widgetsPath(ns)}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json'));
+    await waitUntil(async () => (await cc.client.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${WIDGET_CRD_NAME}`)).status === 404, { what: 'the CRD is gone' });
   });
 });

@@ -1,6 +1,7 @@
 import { isJsonObject, type JsonObject } from '../../base/index.js';
 import type { Logger } from '../../platform/log/index.js';
-import { copyTop, deletionTimestampOf, finalizersOf, metaOf, nameOf, rfc3339 } from './meta.js';
+import { deleteObject } from './deletion.js';
+import { copyTop, deletionTimestampOf, finalizersOf, metaOf, nameOf, namespaceOf, rfc3339 } from './meta.js';
 import type { ObjectService } from './objects.js';
 import type { PrinterColumn, ResourceInfo, Subresource } from './resources.js';
 import { resourcePrefix } from './resources.js';
@@ -132,9 +133,20 @@ export class CrdController {
     if (entry === undefined) return;
     const crd = entry.value;
     if (deletionTimestampOf(crd) !== undefined) {
+      // every custom resource goes first, through the normal delete (their finalizers are honoured)
+      const spec = isJsonObject(crd['spec']) ? crd['spec'] : {};
+      const names = isJsonObject(spec['names']) ? spec['names'] : {};
+      const prefix = resourcePrefix({ group: String(spec['group'] ?? ''), plural: String(names['plural'] ?? '') });
       const served = resourcesOfCrd(crd)[0];
-      if (served !== undefined) {
-        for (const e of this.svc.store.list(resourcePrefix(served)).entries) this.svc.store.delete(e.key);
+      const left = this.svc.store.list(prefix).entries;
+      if (left.length > 0) {
+        for (const e of left) {
+          if (deletionTimestampOf(e.value) !== undefined) continue;
+          if (served === undefined) this.svc.store.delete(e.key);
+          else deleteObject(this.svc, served, namespaceOf(e.value), nameOf(e.value) ?? '', { propagationPolicy: 'Background' });
+        }
+        setTimeout(() => this.enqueue(name), 500).unref();
+        return;
       }
       const next = copyTop(crd);
       metaOf(next)['finalizers'] = finalizersOf(crd).filter((f) => f !== CRD_CLEANUP_FINALIZER);

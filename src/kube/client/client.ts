@@ -28,7 +28,7 @@ export interface SelectorOptions {
 }
 
 export interface ListOptions extends CallOptions, SelectorOptions {
-  /** Page size (default 500). */
+  /** Page size (default 500); 0 asks for everything in one answer. */
   readonly limit?: number;
   /** '0' lets the server answer from its cache; absent means a consistent read. */
   readonly resourceVersion?: string;

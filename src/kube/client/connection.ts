@@ -76,7 +76,11 @@ const DEFAULT_USER_AGENT = `kubeedge-ts/0.1.0 (${process.platform}/${process.arc
 /** Answers bigger than this are refused (a list of 10,000 pods is ~25 MB). */
 const MAX_BODY_BYTES = 512 * 1024 * 1024;
 
-/** Marks an error on a reused keep-alive socket before any answer: safe to send once more. */
+/**
+ * Marks a reset of a reused keep-alive socket before any answer: the server closed the idle
+ * connection as we reused it, so it never read the request, which is sent once more (the pattern
+ * Node's documentation gives for `reusedSocket`).
+ */
 class StaleSocket extends Error {
   constructor(readonly inner: unknown) {
     super('stale keep-alive socket');

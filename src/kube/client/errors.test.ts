@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isKeError } from '../../base/index.js';
-import { abortedError, errorFromStatus, isAlreadyExists, isConflict, isGone, isInvalid, isNotFound, isRetryable, KubeApiError, timeoutError, transportError } from './errors.js';
+import { abortedError, errorFromStatus, isAlreadyExists, isConflict, isGone, isInvalid, isNotFound, isResourceVersionTooLarge, isRetryable, KubeApiError, timeoutError, transportError } from './errors.js';
 
 const status = (code: number, reason: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   kind: 'Status',
@@ -67,6 +67,8 @@ describe('predicates', () => {
     assert.deepEqual([isConflict(conflict), isConflict(exists)], [true, false]);
     assert.deepEqual([isAlreadyExists(exists), isAlreadyExists(conflict)], [true, false]);
     assert.deepEqual([isGone(expired), isGone(nf)], [true, false]);
+    const tooLarge = errorFromStatus(504, status(504, 'Timeout', { details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] } }));
+    assert.deepEqual([isResourceVersionTooLarge(tooLarge), isResourceVersionTooLarge(errorFromStatus(504, status(504, 'Timeout')))], [true, false]);
   });
 
   test('transport failures have their own codes and are retryable', () => {

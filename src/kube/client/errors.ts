@@ -135,6 +135,14 @@ export function isGone(err: unknown): boolean {
   return err instanceof KubeApiError && (err.status === 410 || err.reason === 'Expired' || err.reason === 'Gone');
 }
 
+/**
+ * The server has not reached the resourceVersion asked for (504 with cause
+ * ResourceVersionTooLarge): it is behind, or its history restarted. A relist recovers.
+ */
+export function isResourceVersionTooLarge(err: unknown): boolean {
+  return err instanceof KubeApiError && err.causes.some((c) => c.reason === 'ResourceVersionTooLarge');
+}
+
 export function isInvalid(err: unknown): boolean {
   return reasonOf(err) === 'Invalid';
 }

@@ -13,6 +13,7 @@ export {
   isGone,
   isInvalid,
   isNotFound,
+  isResourceVersionTooLarge,
   isRetryable,
   type KubeStatusCause,
 } from './errors.js';

@@ -185,6 +185,25 @@ describe('SharedInformer', () => {
     await inf.stop();
   });
 
+  test('a watch refused as ResourceVersionTooLarge relists after the backoff', async () => {
+    const clock = new FakeClock();
+    const src = new FakeSource<V1Pod>();
+    src.lists.push({ items: [pod('a', '1'), pod('b', '1')], resourceVersion: '90' }, { items: [pod('a', '1')], resourceVersion: '3' });
+    const inf = new SharedInformer<V1Pod>(src, { clock, random: () => 0.5, backoff: { baseMs: 100 } });
+    const log = recorder(inf);
+    inf.start();
+    (await src.watchNo(0)).fail(
+      new KubeApiError({ status: 504, reason: 'Timeout', message: 'Too large resource version', causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] }),
+    );
+    await flushMicrotasks(20);
+    assert.equal(src.listCalls, 1, 'not before the backoff');
+    clock.advance(100);
+    const w = await src.watchNo(1);
+    assert.equal(w.resourceVersion, '3');
+    assert.deepEqual(log, ['add a@1', 'add b@1', 'delete b@1']);
+    await inf.stop();
+  });
+
   test('a failing list is retried with backoff; synced resolves after the first success', async () => {
     const clock = new FakeClock();
     const src = new FakeSource<V1Pod>();

@@ -3,7 +3,9 @@
  * reflector + indexer + shared informer: list (paged), then watch from the list's resourceVersion
  * with bookmarks, re-watching from the last seen resourceVersion whenever a watch ends; on errors
  * it retries with jittered backoff; on 410 (an ERROR event or a refused watch) it lists again and
- * turns the differences into add / update / delete callbacks.
+ * turns the differences into add / update / delete callbacks. A watch refused because the server
+ * has not reached our resourceVersion (504 ResourceVersionTooLarge) also ends in a relist, after
+ * the backoff.
  *
  * Callbacks are synchronous and run on the stream: keep them short (enqueue a key). They see the
  * cache already updated. A delete callback gets the object's last state (from the DELETED event,
@@ -12,7 +14,7 @@
  */
 import { backoff, deferred, getPath, KeError, systemClock, type Clock } from '../../base/index.js';
 import type { ListWatch } from './client.js';
-import { errorFromStatus, isGone } from './errors.js';
+import { errorFromStatus, isGone, isResourceVersionTooLarge } from './errors.js';
 import { InformerCache, type IndexFunc } from './informer-cache.js';
 import { keyOf, objectKey } from './resources.js';
 import type { KubeObject, WatchEvent } from './types.js';
@@ -333,6 +335,8 @@ export class SharedInformer<T extends KubeObject> {
         }
         this.#report(err, needList ? 'list' : 'watch');
         await pause();
+        // the server is behind our resourceVersion (or its history restarted): start from a list
+        if (isResourceVersionTooLarge(err)) needList = true;
       }
     }
   }
