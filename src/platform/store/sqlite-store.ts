@@ -190,7 +190,7 @@ export class SqliteStore implements ObjectStore {
     if (!Number.isSafeInteger(revision)) throw new KeError(SqliteStoreErrorCodes.invalid, `compact revision must be an integer, got ${revision}`);
     const target = Math.min(revision, this.rev);
     if (target <= this.history.compactedRevision) return;
-    this.transaction(`compaction to ${target} failed`, { revision: target }, () => {
+    this.transaction(`compaction to ${target} failed`, { revision: target }, 0, () => {
       this.st.deleteEventsUpTo.run(target);
       this.st.setMeta.run(target, MetaNames.compactedRevision);
     });
@@ -259,7 +259,7 @@ export class SqliteStore implements ObjectStore {
     const size = valueText.length + (prevText?.length ?? 0);
     const compactTo = this.history.compactionAfterAppend(revision, this.historyLimit, size, this.historyBytesLimit);
     const deleteRows = compactTo - this.sqlCompacted >= this.sqlBatch;
-    this.transaction(`write of ${key} failed`, { key, revision }, () => {
+    this.transaction(`write of ${key} failed`, { key, revision }, size * 2, () => {
       writeKv();
       this.st.insertEvent.run(revision, event.type, key, valueText, prevText);
       this.st.setMeta.run(revision, MetaNames.currentRevision);
@@ -275,7 +275,7 @@ export class SqliteStore implements ObjectStore {
     this.hub.publish(event);
   }
 
-  private transaction(what: string, details: Record<string, unknown>, body: () => void): void {
+  private transaction(what: string, details: Record<string, unknown>, bytes: number, body: () => void): void {
     const st = this.st;
     try {
       st.begin.run();
@@ -289,14 +289,14 @@ export class SqliteStore implements ObjectStore {
     } catch (err) {
       throw sqliteError(err, what, details);
     }
-    this.checkpointer?.noteCommit();
+    this.checkpointer?.noteCommit(bytes);
   }
 
   /** Deletes the event rows that compaction has already dropped from memory. */
   private flushCompaction(): void {
     const target = this.history.compactedRevision;
     if (this.sqlCompacted >= target) return;
-    this.transaction(`compaction to ${target} failed`, { revision: target }, () => {
+    this.transaction(`compaction to ${target} failed`, { revision: target }, 0, () => {
       this.st.deleteEventsUpTo.run(target);
       this.st.setMeta.run(target, MetaNames.compactedRevision);
     });

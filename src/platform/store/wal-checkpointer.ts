@@ -57,6 +57,9 @@ parentPort.on('message', (msg) => {
  * WAL over; it does the same after `burstCommits` commits without a report. If the worker fails,
  * checkpoints fall back to SQLite's inline automatic ones.
  */
+/** Bytes written between two checkpoint requests at the most. */
+const REQUEST_EVERY_BYTES = 16 * 1024 * 1024;
+
 export class WalCheckpointer {
   private worker: Worker | undefined;
   /** The worker starts with the first checkpoint request, so small or idle stores never start one. */
@@ -65,6 +68,7 @@ export class WalCheckpointer {
   private readonly closeWaitMs: number;
   private readonly workerData: Readonly<Record<string, unknown>>;
   private commits = 0;
+  private bytes = 0;
   private sinceReport = 0;
   private inFlight = false;
   private readonly requestEvery: number;
@@ -84,12 +88,15 @@ export class WalCheckpointer {
     this.workerData = { module: createRequire(import.meta.url).resolve('better-sqlite3'), path: file, timeout: timeoutMs, done: this.done };
   }
 
-  /** Called after every commit. */
-  noteCommit(): void {
+  /** Called after every commit, with roughly how many bytes it wrote. */
+  noteCommit(bytes = 0): void {
     if (this.started && this.worker === undefined) return; // fell back to inline checkpoints
     if (this.worker !== undefined && ++this.sinceReport >= this.burstCommits) this.checkpointHere();
-    if (++this.commits < this.requestEvery || this.inFlight) return;
+    this.bytes += bytes;
+    // by count for small writes, by volume for big ones, so the WAL stays bounded either way
+    if ((++this.commits < this.requestEvery && this.bytes < REQUEST_EVERY_BYTES) || this.inFlight) return;
     this.commits = 0;
+    this.bytes = 0;
     const worker = this.worker ?? this.start();
     if (worker === undefined) return;
     this.inFlight = true;
