@@ -238,7 +238,7 @@ export async function startHollowNodes(kubeconfigPath: string, opts: HollowNodes
     const now = Date.now();
     st.nextLeaseAt = now + renewMs;
     try {
-      await client.patch(RESOURCES.leases, LEASE_NAMESPACE, st.name, { spec: { holderIdentity: st.name, leaseDurationSeconds: leaseSeconds, renewTime: microTime(now) } }, { type: 'merge', signal, timeoutMs: renewMs });
+      await client.patch(RESOURCES.leases, LEASE_NAMESPACE, st.name, { spec: { holderIdentity: st.name, leaseDurationSeconds: leaseSeconds, renewTime: microTime(now) } }, { type: 'merge', signal, timeoutMs: Math.max(renewMs, 5_000) });
     } catch (err) {
       if (!isNotFound(err) || !createIfMissing) throw err;
       const lease: V1Lease = {
