@@ -32,6 +32,11 @@ export async function startEmbeddedControlPlane(opts: {
     historyLimit: opts.watchHistory,
     // a failing watcher is that watcher's problem: log it, keep serving everyone else
     onWatchError: (err: unknown) => storeLog.error({ err }, 'watch callback failed'),
+    // memory is ahead of the file when a commit fails: stop, so a restart serves only what is durable
+    onFatal: (err: unknown) => {
+      storeLog.fatal({ err }, 'store commit failed, exiting');
+      process.exit(70);
+    },
   });
   const tokens: Map<string, UserInfo> = opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : new Map();
   const caPem = readFileSync(pki.caPath, 'utf8');

@@ -22,6 +22,11 @@ export interface HandlerContext {
   readonly watches: Set<() => void>;
 }
 
+/** A write is acknowledged only once the store has made it durable (writes are committed in groups). */
+function durable(ctx: HandlerContext): Promise<void> {
+  return ctx.svc.store.sync();
+}
+
 function flag(q: URLSearchParams, name: string): boolean {
   const v = q.get(name);
   return v === 'true' || v === '1';
@@ -74,6 +79,7 @@ export async function handleResource(ctx: HandlerContext, req: IncomingMessage, 
       case 'POST': {
         const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
         const created = svc.create(r, ns, body, writeOptions(req, q));
+        await durable(ctx);
         return respondObject(ctx, req, res, r, 201, created);
       }
       case 'DELETE': {
@@ -89,6 +95,7 @@ export async function handleResource(ctx: HandlerContext, req: IncomingMessage, 
             if (toApiError(err).httpCode !== 404) throw err;
           }
         }
+        await durable(ctx);
         return sendJson(res, 200, listObject(r, { items, resourceVersion: String(svc.store.currentRevision()) }));
       }
       default:
@@ -100,9 +107,11 @@ export async function handleResource(ctx: HandlerContext, req: IncomingMessage, 
     if (method === 'GET') return sendJson(res, 200, readScale(svc, r, ns, name));
     const body = await readBody(req);
     const type = mediaType(req.headers['content-type']);
-    if (method === 'PUT') return sendJson(res, 200, writeScale(svc, r, ns, name, { put: decodeObjectBody(body, type) }, writeOptions(req, q)));
-    if (method === 'PATCH') {
-      return sendJson(res, 200, writeScale(svc, r, ns, name, { patchType: patchTypeOf(type), patch: decodeBody(body, type) }, writeOptions(req, q)));
+    if (method === 'PUT' || method === 'PATCH') {
+      const change = method === 'PUT' ? { put: decodeObjectBody(body, type) } : { patchType: patchTypeOf(type), patch: decodeBody(body, type) };
+      const scale = writeScale(svc, r, ns, name, change, writeOptions(req, q));
+      await durable(ctx);
+      return sendJson(res, 200, scale);
     }
     throw apiErrors.methodNotAllowed();
   }
@@ -111,10 +120,12 @@ export async function handleResource(ctx: HandlerContext, req: IncomingMessage, 
     const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
     if (sub === 'binding') {
       bindPod(svc, r, ns, name, body, writeOptions(req, q));
+      await durable(ctx);
       return sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
     }
     const deleteOptions = decodeDeleteOptions(isJsonObject(body['deleteOptions']) ? body['deleteOptions'] : undefined, q);
     deleteObject(svc, r, ns, name, deleteOptions);
+    await durable(ctx);
     return sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
 
@@ -126,20 +137,22 @@ export async function handleResource(ctx: HandlerContext, req: IncomingMessage, 
       return respondObject(ctx, req, res, r, 200, svc.get(r, ns, name));
     case 'PUT': {
       const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
-      if (sub === 'finalize') return sendJson(res, 200, finalizeNamespace(svc, r, name, body));
-      const updated = svc.update(r, ns, name, body, { ...writeOptions(req, q), target });
+      const updated = sub === 'finalize' ? finalizeNamespace(svc, r, name, body) : svc.update(r, ns, name, body, { ...writeOptions(req, q), target });
+      await durable(ctx);
       return respondObject(ctx, req, res, r, 200, updated);
     }
     case 'PATCH': {
       const type = patchTypeOf(mediaType(req.headers['content-type']));
       const patch = decodeBody(await readBody(req), req.headers['content-type']);
       const out = patchObject(svc, r, ns, name, type, patch, { ...writeOptions(req, q), force: flag(q, 'force'), target });
+      await durable(ctx);
       return respondObject(ctx, req, res, r, out.created ? 201 : 200, out.object);
     }
     case 'DELETE': {
       const buf = await readBody(req);
       const opts = decodeDeleteOptions(buf.length > 0 ? decodeBody(buf, req.headers['content-type']) : undefined, q);
       const out = deleteObject(svc, r, ns, name, opts);
+      await durable(ctx);
       if (out.deleted && !(r.group === '' && r.plural === 'pods')) {
         const meta = metaOf({ ...out.object });
         return sendSuccess(res, { name, group: r.group, kind: r.plural, ...(typeof meta['uid'] === 'string' ? { uid: meta['uid'] } : {}) });

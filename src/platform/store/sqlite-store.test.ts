@@ -91,7 +91,7 @@ describe('SqliteStore writes', () => {
     }));
 
   it('writes nothing and keeps the revision when the builder throws or misbehaves', () =>
-    withStore({}, (s, file) => {
+    withStore({}, async (s, file) => {
       s.create('/core/pods/ns/a', obj({ v: 1 }));
       assert.throws(() => s.create('/core/pods/ns/b', () => { throw new Error('boom'); }), /boom/);
       assert.throws(() => s.update('/core/pods/ns/a', () => { throw new Error('boom'); }), /boom/);
@@ -105,6 +105,7 @@ describe('SqliteStore writes', () => {
       assert.equal(s.get('/core/pods/ns/b'), undefined);
       assert.deepEqual(s.get('/core/pods/ns/a')?.value, { v: 1 });
       assert.equal(s.create('/core/pods/ns/b', (rev) => ({ rev })).modRevision, 2);
+      await s.sync();
       const db = new Database(file, { readonly: true });
       try {
         assert.deepEqual(db.prepare('SELECT rev FROM events ORDER BY rev').pluck().all(), [1, 2]);
@@ -373,7 +374,7 @@ describe('SqliteStore persistence', () => {
     });
   });
 
-  it('keeps every returned write when the process is killed with SIGKILL', async () => {
+  it('keeps every write acknowledged by sync() when the process is killed with SIGKILL', async () => {
     const file = dbPath();
     const script = path.join(root, `writer-${n}.mts`);
     const storeUrl = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'sqlite-store.ts')).href;
@@ -383,6 +384,7 @@ describe('SqliteStore persistence', () => {
        const s = openSqliteStore({ path: ${JSON.stringify(file)}, historyLimit: 50 });
        for (let i = 0; i < 1500; i++) s.create('/core/pods/ns/p' + i, (rev) => ({ rev, pad: 'x'.repeat(1500) }));
        for (let i = 0; i < 100; i++) s.delete('/core/pods/ns/p' + i);
+       await s.sync();
        process.kill(process.pid, 'SIGKILL');`,
     );
     const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -434,5 +436,22 @@ describe('SqliteStore persistence', () => {
       } finally {
         other.close();
       }
+    }));
+});
+
+describe('SqliteStore group commit', () => {
+  it('applies writes to memory at once and commits them together; sync() resolves once they are in the file', () =>
+    withStore({}, async (s, file) => {
+      for (let i = 0; i < 50; i++) s.create(`/core/configmaps/ns/c${i}`, (rev) => ({ rev }));
+      assert.equal(s.count('/core/configmaps/'), 50, 'readers see the writes before they are committed');
+      await s.sync();
+      const db = new Database(file, { readonly: true });
+      try {
+        assert.equal(db.prepare('SELECT count(*) FROM kv').pluck().get(), 50);
+        assert.equal(db.prepare('SELECT max(rev) FROM events').pluck().get(), 50);
+      } finally {
+        db.close();
+      }
+      await s.sync(); // nothing pending: resolves at once
     }));
 });

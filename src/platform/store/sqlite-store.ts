@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { KeError, errorMessage, type JsonObject } from '../../base/index.js';
+import { KeError, deferred, errorMessage, type Deferred, type JsonObject } from '../../base/index.js';
 import { EntryIndex } from './entry-index.js';
 import { EventHistory } from './event-history.js';
 import { encodeValue, type Encoded } from './frozen-json.js';
@@ -36,6 +36,12 @@ export interface SqliteStoreOptions {
   /** Gets whatever a watch callback throws (default: rethrown from its own macrotask, i.e. uncaught). */
   readonly onWatchError?: (err: unknown) => void;
   /**
+   * Gets the error when a batch of writes cannot be committed; the store then refuses all further
+   * calls, since memory is ahead of the file (default: rethrown from its own macrotask, i.e. uncaught,
+   * so the process restarts and reloads what is durable).
+   */
+  readonly onFatal?: (err: unknown) => void;
+  /**
    * Where WAL checkpoints (and their fsyncs) run: `'worker'` (default) in a worker thread, so the
    * event loop never waits on the disk; `'inline'` in the writing call, SQLite's default.
    */
@@ -63,6 +69,15 @@ export class SqliteStore implements ObjectStore {
   /** True while a value builder or a list filter runs: writes then throw KE_STORE_REENTRANT. */
   private busy = false;
   private closed = false;
+  /**
+   * Group commit: writes apply to memory at once and queue their SQL here; one transaction per
+   * event-loop turn commits the queue. `sync()` resolves once everything written so far is durable.
+   */
+  private pending: (() => void)[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
+  private waiters: Deferred<void>[] = [];
+  private failure: KeError | undefined;
 
   static open(opts: SqliteStoreOptions): SqliteStore {
     const historyLimit = opts.historyLimit ?? DEFAULT_HISTORY_LIMIT;
@@ -78,7 +93,7 @@ export class SqliteStore implements ObjectStore {
       const st = prepareStatements(db);
       const state = loadState(db, st, historyLimit);
       const checkpointer = mode === 'wal' && opts.checkpoints !== 'inline' ? startCheckpointer(db, opts.path, timeout) : undefined;
-      return new SqliteStore(db, st, state, historyLimit, opts.historyBytesLimit ?? DEFAULT_HISTORY_BYTES, opts.onWatchError ?? rethrowLater, checkpointer);
+      return new SqliteStore(db, st, state, historyLimit, opts.historyBytesLimit ?? DEFAULT_HISTORY_BYTES, opts.onWatchError ?? rethrowLater, opts.onFatal ?? rethrowLater, checkpointer);
     } catch (err) {
       db?.close();
       throw sqliteError(err, `cannot open the store at ${opts.path}`, { path: opts.path });
@@ -92,6 +107,7 @@ export class SqliteStore implements ObjectStore {
     private readonly historyLimit: number,
     private readonly historyBytesLimit: number,
     onWatchError: (err: unknown) => void,
+    private readonly onFatal: (err: unknown) => void,
     private readonly checkpointer: WalCheckpointer | undefined,
   ) {
     for (const e of state.entries) this.index.set(e);
@@ -190,6 +206,7 @@ export class SqliteStore implements ObjectStore {
     if (!Number.isSafeInteger(revision)) throw new KeError(SqliteStoreErrorCodes.invalid, `compact revision must be an integer, got ${revision}`);
     const target = Math.min(revision, this.rev);
     if (target <= this.history.compactedRevision) return;
+    this.flushPending();
     this.transaction(`compaction to ${target} failed`, { revision: target }, 0, () => {
       this.st.deleteEventsUpTo.run(target);
       this.st.setMeta.run(target, MetaNames.compactedRevision);
@@ -201,6 +218,8 @@ export class SqliteStore implements ObjectStore {
   integrityCheck(): string[] {
     this.assertOpen();
     const problems: string[] = [];
+    this.flushPending();
+    if (this.failure !== undefined) problems.push(`a commit failed: ${this.failure.message}`);
     try {
       this.flushCompaction();
     } catch (err) {
@@ -219,6 +238,7 @@ export class SqliteStore implements ObjectStore {
 
   close(): void {
     if (this.closed) return;
+    this.flushPending();
     this.closed = true;
     this.hub.close();
     this.checkpointer?.close();
@@ -259,7 +279,7 @@ export class SqliteStore implements ObjectStore {
     const size = valueText.length + (prevText?.length ?? 0);
     const compactTo = this.history.compactionAfterAppend(revision, this.historyLimit, size, this.historyBytesLimit);
     const deleteRows = compactTo - this.sqlCompacted >= this.sqlBatch;
-    this.transaction(`write of ${key} failed`, { key, revision }, size * 2, () => {
+    this.pending.push(() => {
       writeKv();
       this.st.insertEvent.run(revision, event.type, key, valueText, prevText);
       this.st.setMeta.run(revision, MetaNames.currentRevision);
@@ -268,11 +288,50 @@ export class SqliteStore implements ObjectStore {
         this.st.setMeta.run(compactTo, MetaNames.compactedRevision);
       }
     });
+    this.pendingBytes += size * 2;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushPending());
+    }
     this.rev = revision;
     this.history.push(event, size);
     this.history.dropUpTo(compactTo);
     if (deleteRows) this.sqlCompacted = compactTo;
     this.hub.publish(event);
+  }
+
+  /** Commits the queued writes in one transaction (sync: also called by close and integrityCheck). */
+  private flushPending(): void {
+    this.flushScheduled = false;
+    if (this.failure !== undefined) return;
+    const ops = this.pending;
+    const waiters = this.waiters;
+    const bytes = this.pendingBytes;
+    this.pending = [];
+    this.waiters = [];
+    this.pendingBytes = 0;
+    if (ops.length > 0) {
+      try {
+        this.transaction(`commit of ${ops.length} writes failed`, { writes: ops.length }, bytes, () => {
+          for (const op of ops) op();
+        });
+      } catch (err) {
+        this.failure = err instanceof KeError ? err : new KeError(SqliteStoreErrorCodes.io, errorMessage(err), { cause: err });
+        for (const w of waiters) w.reject(this.failure);
+        this.onFatal(this.failure);
+        return;
+      }
+    }
+    for (const w of waiters) w.resolve();
+  }
+
+  /** Resolves when every write made so far is committed to the file. */
+  sync(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.pending.length === 0) return Promise.resolve();
+    const d = deferred<void>();
+    this.waiters.push(d);
+    return d.promise;
   }
 
   private transaction(what: string, details: Record<string, unknown>, bytes: number, body: () => void): void {
@@ -296,6 +355,7 @@ export class SqliteStore implements ObjectStore {
   private flushCompaction(): void {
     const target = this.history.compactedRevision;
     if (this.sqlCompacted >= target) return;
+    this.flushPending();
     this.transaction(`compaction to ${target} failed`, { revision: target }, 0, () => {
       this.st.deleteEventsUpTo.run(target);
       this.st.setMeta.run(target, MetaNames.compactedRevision);
@@ -324,6 +384,7 @@ export class SqliteStore implements ObjectStore {
 
   private assertWritable(key: string): void {
     this.assertOpen();
+    if (this.failure !== undefined) throw this.failure;
     this.assertNotBusy();
     // A lone surrogate would not survive the trip through UTF-8 into SQLite.
     if (typeof key !== 'string' || key.length === 0 || LONE_SURROGATE.test(key)) {

@@ -93,6 +93,12 @@ export interface ObjectStore {
   /** Drops the history of events with revision <= `revision`. */
   compact(revision: number): void;
 
+  /**
+   * Resolves when every write made so far is durable (writes may be committed in groups after the
+   * call that made them returns). Acknowledge a write to a client only after this.
+   */
+  sync(): Promise<void>;
+
   /** Problems found by a full consistency check; empty when the store is sound. */
   integrityCheck(): string[];
 
