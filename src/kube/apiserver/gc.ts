@@ -29,7 +29,7 @@ export class GarbageCollector {
   constructor(
     private readonly svc: ObjectService,
     private readonly log: Logger,
-    private readonly resyncMs = 2000,
+    private readonly resyncMs = 10_000,
   ) {}
 
   start(): void {
