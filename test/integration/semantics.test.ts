@@ -392,6 +392,21 @@ describe('semantics: list selectors and paging', { timeout: 180_000 }, () => {
     const notRunning = await cc.client.get(podPath(ns), { fieldSelector: 'status.phase!=Running,spec.nodeName!=' });
     assert.deepEqual(names(ok(notRunning)), ['bound-b'], what(notRunning));
 
+    // the pods-by-node index: paging, other selectors, a node change and a delete are all seen at once
+    await create(cc.client, podPath(ns), pod('bound-a2', { nodeName: 'node-a', labels: { tier: 'x' } }));
+    await create(cc.client, podPath(ns), pod('bound-a3', { nodeName: 'node-a' }));
+    const page1 = ok(await cc.client.get(podPath(ns), { fieldSelector: 'spec.nodeName=node-a', limit: 2 }));
+    assert.deepEqual(names(page1), ['bound', 'bound-a2']);
+    assert.equal(num(page1, 'metadata.remainingItemCount'), 1);
+    const page2 = ok(await cc.client.get(podPath(ns), { fieldSelector: 'spec.nodeName=node-a', limit: 2, continue: str(page1, 'metadata.continue') ?? '' }));
+    assert.deepEqual(names(page2), ['bound-a3']);
+    assert.deepEqual(names(ok(await cc.client.get(podPath(ns), { fieldSelector: 'spec.nodeName=node-a', labelSelector: 'tier=x' }))), ['bound-a2']);
+    assert.deepEqual(names(ok(await cc.client.get('/api/v1/pods', { fieldSelector: `spec.nodeName=node-a,metadata.namespace=${ns}` }))), ['bound', 'bound-a2', 'bound-a3']);
+    ok(await cc.client.delete(podPath(ns, 'bound-a3'), { gracePeriodSeconds: 0 }));
+    ok(await cc.client.post(`${podPath(ns, 'unbound')}/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'unbound' }, target: { kind: 'Node', name: 'node-a' } }), 201);
+    assert.deepEqual(names(ok(await cc.client.get(podPath(ns), { fieldSelector: 'spec.nodeName=node-a' }))), ['bound', 'bound-a2', 'unbound']);
+    assert.deepEqual(names(ok(await cc.client.get(podPath(ns), { fieldSelector: 'spec.nodeName=' }))), []);
+
     const unsupported = await cc.client.get(cmPath(ns), { fieldSelector: 'data.k=v' });
     assertStatus(unsupported, 400, 'BadRequest');
     const unsupportedPod = await cc.client.get(podPath(ns), { fieldSelector: 'spec.containers=main' });

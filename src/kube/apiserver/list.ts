@@ -68,6 +68,8 @@ export function listObjects(svc: ObjectService, res: ResourceInfo, namespace: st
   let startAfter: string | undefined;
   if (q.continue) startAfter = decodeContinue(q.continue, prefix).start;
   const limit = q.limit !== undefined && q.limit > 0 ? q.limit : 0;
+  const node = svc.podNodeIndex !== undefined && res.group === '' && res.plural === 'pods' ? sel.field?.exactValue('spec.nodeName') : undefined;
+  if (node !== undefined && svc.podNodeIndex !== undefined) return listByKeys(svc, res, [...svc.podNodeIndex.keys(node)], prefix, sel, startAfter, limit);
   const filter = sel.label === undefined && sel.field === undefined ? undefined : (e: StoreEntry) => matchesSelectors(sel, e.value);
   const result = svc.store.list(prefix, {
     ...(startAfter !== undefined ? { startAfter } : {}),
@@ -83,6 +85,36 @@ export function listObjects(svc: ObjectService, res: ResourceInfo, namespace: st
   if (result.remaining > 0 && last !== undefined) {
     out.continue = encodeContinue(result.revision, last.key);
     out.remainingItemCount = result.remaining;
+  }
+  return out;
+}
+
+/** A list served from an index: the candidate keys, then the same filtering and paging as a scan. */
+function listByKeys(
+  svc: ObjectService,
+  res: ResourceInfo,
+  keys: string[],
+  prefix: string,
+  sel: Selectors,
+  startAfter: string | undefined,
+  limit: number,
+): ListOutcome {
+  const revision = svc.store.currentRevision();
+  const entries: StoreEntry[] = [];
+  for (const key of keys.sort()) {
+    if (!key.startsWith(prefix) || (startAfter !== undefined && key <= startAfter)) continue;
+    const e = svc.store.get(key);
+    if (e !== undefined && matchesSelectors(sel, e.value)) entries.push(e);
+  }
+  const page = limit > 0 ? entries.slice(0, limit) : entries;
+  const out: { items: JsonObject[]; resourceVersion: string; continue?: string; remainingItemCount?: number } = {
+    items: page.map((e) => svc.view(res, e.value)),
+    resourceVersion: String(revision),
+  };
+  const last = page[page.length - 1];
+  if (entries.length > page.length && last !== undefined) {
+    out.continue = encodeContinue(revision, last.key);
+    out.remainingItemCount = entries.length - page.length;
   }
   return out;
 }

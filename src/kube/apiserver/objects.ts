@@ -19,6 +19,7 @@ import { groupVersion, objectKey, resourcePrefix, type ResourceInfo } from './re
 import { ApiError, apiErrors, type StatusCause } from './status.js';
 import { validateCustom, validateObject } from './admission.js';
 import { allocateClusterIP } from './cluster-ip.js';
+import type { PodNodeIndex } from './node-index.js';
 
 export interface WriteOptions {
   readonly dryRun?: boolean;
@@ -42,6 +43,8 @@ export class ObjectService {
   readonly store: ObjectStore;
   readonly registry: ResourceRegistry;
   readonly now: () => number;
+  /** Set by the server when it keeps the pods-by-node index (see node-index.ts). */
+  podNodeIndex: PodNodeIndex | undefined;
   /** Hooks that run after a committed write (CRD registration, for example). */
   private readonly afterWrite: ((res: ResourceInfo, prev: JsonObject | undefined, next: JsonObject | undefined) => void)[] = [];
 

@@ -10,6 +10,7 @@ import { CrdController } from './crd.js';
 import { GarbageCollector } from './gc.js';
 import { handleResource, type HandlerContext } from './handlers.js';
 import { ObjectService } from './objects.js';
+import { PodNodeIndex } from './node-index.js';
 import { openApiV2, openApiV3GroupVersion, openApiV3Root, wantsOpenApiProtobuf } from './openapi.js';
 import { ResourceRegistry } from './registry.js';
 import { parseResourcePath } from './request-info.js';
@@ -107,6 +108,12 @@ export class ApiServer {
 
   async start(): Promise<{ host: string; port: number }> {
     this.crds.start();
+    const pods = this.registry.lookup('', 'v1', 'pods');
+    if (pods !== undefined) {
+      const index = new PodNodeIndex(pods);
+      index.start(this.svc);
+      this.svc.podNodeIndex = index;
+    }
     this.ensureDefaultNamespaces();
     this.gc.start();
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
