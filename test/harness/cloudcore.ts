@@ -47,6 +47,11 @@ export interface CloudcoreOptions {
   /** `--watch-history N`: how many events the server keeps for watch resumption. */
   readonly watchHistory?: number;
   readonly extraArgs?: readonly string[];
+  /**
+   * Run the embedded scheduler and controllers (`--embedded-controllers`). Default false: most tests
+   * exercise the API server alone, and controller tests start the controllers they need themselves.
+   */
+  readonly controllers?: boolean;
   readonly env?: Readonly<Record<string, string>>;
   /** Default 90 s (or HARNESS_READY_TIMEOUT_MS). */
   readonly readyTimeoutMs?: number;
@@ -289,6 +294,8 @@ export async function startCloudcore(opts: CloudcoreOptions = {}): Promise<Cloud
     `127.0.0.1:${port}`,
     ...(tokenAuthFile === undefined ? [] : ['--token-auth-file', tokenAuthFile]),
     ...(opts.watchHistory === undefined ? [] : ['--watch-history', String(opts.watchHistory)]),
+    '--embedded-controllers',
+    String(opts.controllers === true),
     ...(opts.extraArgs ?? []),
   ];
   const handle = new CloudcoreHandle({

@@ -10,6 +10,8 @@ export interface CloudcoreFlags {
   readonly tokenAuthFile: string | undefined;
   readonly watchHistory: number;
   readonly watchBookmarkSeconds: number;
+  readonly embeddedControllers: boolean;
+  readonly nodeGraceSeconds: number;
   readonly advertiseHosts: readonly string[];
   readonly help: boolean;
   readonly defaultConfig: boolean;
@@ -29,6 +31,8 @@ Flags:
   --token-auth-file FILE     static bearer tokens, CSV: token,user,uid,"group1,group2"
   --watch-history N          events kept for watch resumption (default 10000; at most 128 MiB of them)
   --watch-bookmark-interval S  seconds between BOOKMARK events on watches that allow them (default 60)
+  --embedded-controllers B   run the scheduler and controllers beside the embedded API server (default true)
+  --node-monitor-grace-period S  seconds without a Lease renewal before a node is NotReady (default 40)
   --defaultconfig            print the default configuration and exit
   -h, --help                 show this help
 `;
@@ -47,6 +51,8 @@ export function parseCloudcoreFlags(argv: readonly string[], env: NodeJS.Process
         'token-auth-file': { type: 'string' },
         'watch-history': { type: 'string' },
         'watch-bookmark-interval': { type: 'string' },
+        'embedded-controllers': { type: 'string' },
+        'node-monitor-grace-period': { type: 'string' },
         defaultconfig: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -68,6 +74,14 @@ export function parseCloudcoreFlags(argv: readonly string[], env: NodeJS.Process
   if (!Number.isFinite(bookmark) || bookmark <= 0) {
     throw new KeError('KE_CLOUDCORE_FLAGS', `--watch-bookmark-interval must be a positive number of seconds, got "${v['watch-bookmark-interval'] ?? ''}"`);
   }
+  const controllersText = v['embedded-controllers'] ?? 'true';
+  if (controllersText !== 'true' && controllersText !== 'false') {
+    throw new KeError('KE_CLOUDCORE_FLAGS', `--embedded-controllers must be true or false, got "${controllersText}"`);
+  }
+  const grace = Number(v['node-monitor-grace-period'] ?? '40');
+  if (!Number.isFinite(grace) || grace <= 0) {
+    throw new KeError('KE_CLOUDCORE_FLAGS', `--node-monitor-grace-period must be a positive number of seconds, got "${v['node-monitor-grace-period'] ?? ''}"`);
+  }
   const home = env['KUBEEDGE_HOME'] ?? '.kubeedge';
   return {
     config: v.config,
@@ -78,6 +92,8 @@ export function parseCloudcoreFlags(argv: readonly string[], env: NodeJS.Process
     tokenAuthFile: v['token-auth-file'],
     watchHistory: history,
     watchBookmarkSeconds: bookmark,
+    embeddedControllers: controllersText === 'true',
+    nodeGraceSeconds: grace,
     advertiseHosts: (v['advertise-address'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     help: v.help === true,
     defaultConfig: v.defaultconfig === true,

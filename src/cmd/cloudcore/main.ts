@@ -3,6 +3,7 @@ import { errorMessage, isKeError } from '../../base/index.js';
 import { createLogger } from '../../platform/log/index.js';
 import { parseCloudcoreFlags, USAGE } from './flags.js';
 import { startEmbeddedControlPlane } from './embedded.js';
+import { startEmbeddedControllers } from './control-plane.js';
 
 async function main(): Promise<number> {
   const flags = parseCloudcoreFlags(process.argv.slice(2), process.env);
@@ -26,6 +27,9 @@ async function main(): Promise<number> {
     log,
   });
   const kubeconfig = path.resolve(cp.kubeconfigPath);
+  const controllers = flags.embeddedControllers
+    ? await startEmbeddedControllers({ kubeconfigPath: kubeconfig, log, nodeGraceSeconds: flags.nodeGraceSeconds })
+    : undefined;
   log.info({ url: cp.url, kubeconfig }, 'embedded control plane ready');
   process.stderr.write(`\ncloudcore is running. Use it with:\n  kubectl --kubeconfig ${kubeconfig} get nodes\n\n`);
   let stopping = false;
@@ -33,6 +37,7 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    controllers?.stop();
     cp.stop().then(
       () => process.exit(0),
       (err: unknown) => {
