@@ -20,8 +20,8 @@ import {
   type V1JobStatus,
   type V1Pod,
 } from '../../client/index.js';
-import { Expectations } from './expectations.js';
-import { slowStartBatch } from './slow-start.js';
+import { Expectations } from '../common/expectations.js';
+import { slowStartBatch } from '../common/slow-start.js';
 import type { Controller, ControllerContext } from '../types.js';
 import {
   CONTROLLER_UID_LABEL,

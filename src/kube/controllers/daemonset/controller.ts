@@ -28,12 +28,12 @@ import {
   type V1Pod,
 } from '../../client/index.js';
 import type { Controller, ControllerContext } from '../types.js';
-import { Expectations } from './expectations.js';
+import { Expectations } from '../common/expectations.js';
 import { labelSelectorMatches } from './placement.js';
 import { isPodAvailable, isPodReady, planDaemonSet } from './plan.js';
 import { daemonPodFor } from './pod.js';
 import { REVISION_HASH_LABEL, revisionFor, templateHash } from './revision.js';
-import { slowStartBatch } from './slow-start.js';
+import { slowStartBatch } from '../common/slow-start.js';
 
 export const DAEMONSET_CONTROLLER_NAME = 'daemonset-controller';
 const OWNER_INDEX = 'daemonset-controller/owner-uid';
