@@ -5,6 +5,7 @@ import { daemonSetControllers } from '../../kube/controllers/daemonset/index.js'
 import { endpointsControllers } from '../../kube/controllers/endpoints/index.js';
 import { nodeLifecycleControllers } from '../../kube/controllers/node-lifecycle/index.js';
 import { serviceAccountsControllers } from '../../kube/controllers/serviceaccounts/index.js';
+import { statefulSetControllers } from '../../kube/controllers/statefulset/index.js';
 import { workloadControllers } from '../../kube/controllers/workloads/index.js';
 import { createScheduler } from '../../kube/scheduler/index.js';
 
@@ -14,6 +15,7 @@ export function embeddedControllers(): Controller[] {
     createScheduler(),
     ...workloadControllers(),
     ...daemonSetControllers(),
+    ...statefulSetControllers(),
     ...batchControllers(),
     ...nodeLifecycleControllers(),
     ...endpointsControllers(),
