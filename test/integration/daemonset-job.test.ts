@@ -365,7 +365,8 @@ describe('DaemonSet and Job controllers (embedded control plane, hollow nodes)',
     const base = job('short-lived', { completions: 1, parallelism: 1, backoffLimit: 0, outcome: 'Succeeded' });
     const created = await client.create(RESOURCES.jobs, { ...base, spec: { ...base.spec!, ttlSecondsAfterFinished: 1 } });
     const uid = created.metadata?.uid ?? '';
-    await waitUntil(() => podsOf(uid).some((p) => p.status?.phase === 'Succeeded'), { timeoutMs: 30_000, what: 'the pod to succeed' });
+    // the pod may succeed and be collected between two looks at the cache (the TTL is 1 s), so the
+    // Job's completion is read from its Completed event, which outlives the Job
     await waitUntil(
       async () => {
         try {
@@ -376,7 +377,11 @@ describe('DaemonSet and Job controllers (embedded control plane, hollow nodes)',
           throw err;
         }
       },
-      { timeoutMs: 30_000, intervalMs: 200, what: 'the Job to be deleted after its TTL' },
+      { timeoutMs: 60_000, intervalMs: 200, what: 'the Job to be deleted after its TTL' },
+    );
+    await waitUntil(
+      async () => (await client.list(RESOURCES.events, { namespace: NS })).items.some((e) => e.involvedObject?.uid === uid && e.reason === 'Completed'),
+      { timeoutMs: 10_000, what: 'the Completed event of the deleted Job' },
     );
     await waitUntil(() => podsOf(uid).length === 0, { timeoutMs: 30_000, what: 'its pods to be collected' });
   });
