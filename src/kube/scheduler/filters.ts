@@ -3,7 +3,8 @@
  * node gets Kubernetes' reason strings (they make up the FailedScheduling message), and whether
  * preemption could help (only resource and pod-count shortages can be fixed by evicting pods).
  */
-import type { V1NodeSelectorRequirement, V1NodeSelectorTerm, V1Taint, V1Toleration } from '../client/index.js';
+import type { V1NodeSelectorTerm, V1Taint, V1Toleration } from '../client/index.js';
+import { nodeRequirementMatches, tolerates } from '../controllers/common/matching.js';
 import type { HostPort, NodeInfo, PodInfo } from './node-info.js';
 import type { Resources } from './resources.js';
 
@@ -33,12 +34,7 @@ export function insufficientReason(resource: string): string {
 }
 
 /** Kubernetes' ToleratesTaint. An empty key with operator Exists tolerates every taint. */
-export function toleratesTaint(tol: V1Toleration, taint: V1Taint): boolean {
-  if (tol.effect !== undefined && tol.effect !== '' && tol.effect !== taint.effect) return false;
-  if (tol.key !== undefined && tol.key !== '' && tol.key !== taint.key) return false;
-  if (tol.operator === 'Exists') return true;
-  return (tol.value ?? '') === (taint.value ?? '');
-}
+export const toleratesTaint = tolerates;
 
 /** The first NoSchedule/NoExecute taint no toleration covers. */
 export function untoleratedTaint(tolerations: readonly V1Toleration[], taints: readonly V1Taint[]): V1Taint | undefined {
@@ -49,39 +45,16 @@ export function untoleratedTaint(tolerations: readonly V1Toleration[], taints: r
   return undefined;
 }
 
-function matchRequirement(req: V1NodeSelectorRequirement, value: string | undefined): boolean {
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      if (value === undefined || values.length !== 1) return false;
-      const have = Number.parseInt(value, 10);
-      const want = Number.parseInt(values[0] ?? '', 10);
-      if (!Number.isFinite(have) || !Number.isFinite(want) || !/^-?\d+$/.test(value)) return false;
-      return req.operator === 'Gt' ? have > want : have < want;
-    }
-    default:
-      return false;
-  }
-}
 
 /** One nodeSelectorTerm: all its expressions and fields must match; an empty term matches nothing. */
 export function matchNodeSelectorTerm(term: V1NodeSelectorTerm, labels: Readonly<Record<string, string>>, nodeName: string): boolean {
   const exprs = term.matchExpressions ?? [];
   const fields = term.matchFields ?? [];
   if (exprs.length === 0 && fields.length === 0) return false;
-  for (const e of exprs) if (!matchRequirement(e, labels[e.key])) return false;
+  for (const e of exprs) if (!nodeRequirementMatches(e, labels[e.key])) return false;
   for (const f of fields) {
     if (f.key !== 'metadata.name') return false;
-    if (!matchRequirement(f, nodeName)) return false;
+    if (!nodeRequirementMatches(f, nodeName)) return false;
   }
   return true;
 }

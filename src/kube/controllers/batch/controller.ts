@@ -9,7 +9,6 @@ import { errorMessage } from '../../../base/index.js';
 import {
   isConflict,
   isNotFound,
-  keyOf,
   objectKey,
   RESOURCES,
   runWorkers,
@@ -21,6 +20,7 @@ import {
   type V1Pod,
 } from '../../client/index.js';
 import { Expectations } from '../common/expectations.js';
+import { controllerKey } from '../common/matching.js';
 import { slowStartBatch } from '../common/slow-start.js';
 import type { Controller, ControllerContext } from '../types.js';
 import {
@@ -40,8 +40,7 @@ const OWNER_INDEX = 'job-controller/owner-uid';
 export type JobControllerOptions = Partial<JobStepOptions>;
 
 function ownerKey(pod: V1Pod): string | undefined {
-  const ref = pod.metadata?.ownerReferences?.find((r) => r.controller === true && r.kind === 'Job');
-  return ref === undefined ? undefined : keyOf(pod.metadata?.namespace, ref.name);
+  return controllerKey(pod, 'Job');
 }
 
 /** The patch that gives a Job without a selector the generated one (what the API server does in Kubernetes). */

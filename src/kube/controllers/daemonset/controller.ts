@@ -14,7 +14,6 @@ import {
   isAlreadyExists,
   isConflict,
   isNotFound,
-  keyOf,
   objectKey,
   RESOURCES,
   runWorkers,
@@ -29,6 +28,7 @@ import {
 } from '../../client/index.js';
 import type { Controller, ControllerContext } from '../types.js';
 import { Expectations } from '../common/expectations.js';
+import { controllerKey } from '../common/matching.js';
 import { labelSelectorMatches } from './placement.js';
 import { isPodAvailable, isPodReady, planDaemonSet } from './plan.js';
 import { daemonPodFor } from './pod.js';
@@ -48,8 +48,7 @@ function controllerUid(obj: { metadata?: { ownerReferences?: { kind: string; uid
 }
 
 function ownerKey(pod: V1Pod): string | undefined {
-  const ref = pod.metadata?.ownerReferences?.find((r) => r.controller === true && r.kind === 'DaemonSet');
-  return ref === undefined ? undefined : keyOf(pod.metadata?.namespace, ref.name);
+  return controllerKey(pod, 'DaemonSet');
 }
 
 function addIndexOnce<T extends V1Pod | V1ControllerRevision>(inf: SharedInformer<T>, kind: string): void {

@@ -3,11 +3,10 @@
  * functions: node name, nodeSelector and required node affinity, and NoSchedule/NoExecute taints
  * against the template's tolerations plus the tolerations every daemon pod gets.
  */
+import { labelSelectorMatches, nodeRequirementMatches, tolerates } from '../common/matching.js';
 import type {
   V1DaemonSet,
-  V1LabelSelector,
   V1Node,
-  V1NodeSelectorRequirement,
   V1NodeSelectorTerm,
   V1PodSpec,
   V1Taint,
@@ -42,43 +41,12 @@ export function withDaemonTolerations(spec: V1PodSpec | undefined): V1Toleration
   return out;
 }
 
-export function tolerates(tol: V1Toleration, taint: V1Taint): boolean {
-  if (tol.effect !== undefined && tol.effect !== '' && tol.effect !== taint.effect) return false;
-  const op = tol.operator ?? 'Equal';
-  if (tol.key === undefined || tol.key === '') return op === 'Exists';
-  if (tol.key !== taint.key) return false;
-  if (op === 'Exists') return true;
-  return (tol.value ?? '') === (taint.value ?? '');
-}
 
 /** The first taint with one of `effects` that no toleration tolerates. */
 export function untoleratedTaint(taints: readonly V1Taint[], tolerations: readonly V1Toleration[], effects: readonly string[]): V1Taint | undefined {
   return taints.find((t) => effects.includes(t.effect) && !tolerations.some((tol) => tolerates(tol, t)));
 }
 
-function requirementMatches(req: V1NodeSelectorRequirement, value: string | undefined): boolean {
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      if (value === undefined || values.length !== 1) return false;
-      const a = Number.parseInt(value, 10);
-      const b = Number.parseInt(values[0] ?? '', 10);
-      if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
-      return req.operator === 'Gt' ? a > b : a < b;
-    }
-    default:
-      return false;
-  }
-}
 
 /** One node selector term: every expression (labels) and field (metadata.name only) must match; an empty term matches nothing. */
 export function termMatches(term: V1NodeSelectorTerm, node: V1Node): boolean {
@@ -86,10 +54,10 @@ export function termMatches(term: V1NodeSelectorTerm, node: V1Node): boolean {
   const fields = term.matchFields ?? [];
   if (exprs.length === 0 && fields.length === 0) return false;
   const labels = node.metadata?.labels ?? {};
-  for (const e of exprs) if (!requirementMatches(e, Object.hasOwn(labels, e.key) ? labels[e.key] : undefined)) return false;
+  for (const e of exprs) if (!nodeRequirementMatches(e, Object.hasOwn(labels, e.key) ? labels[e.key] : undefined)) return false;
   for (const f of fields) {
     if (f.key !== 'metadata.name') return false;
-    if (!requirementMatches(f, node.metadata?.name)) return false;
+    if (!nodeRequirementMatches(f, node.metadata?.name)) return false;
   }
   return true;
 }
@@ -103,33 +71,6 @@ export function fitsNodeAffinity(spec: V1PodSpec | undefined, node: V1Node): boo
   return required.nodeSelectorTerms.some((t) => termMatches(t, node));
 }
 
-/** A metav1.LabelSelector against labels; an empty selector matches everything. */
-export function labelSelectorMatches(sel: V1LabelSelector | undefined, labels: Readonly<Record<string, string>>): boolean {
-  if (sel === undefined) return false;
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of sel.matchExpressions ?? []) {
-    const has = Object.hasOwn(labels, e.key);
-    const v = labels[e.key];
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In':
-        if (!has || v === undefined || !values.includes(v)) return false;
-        break;
-      case 'NotIn':
-        if (has && v !== undefined && values.includes(v)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
 
 export interface Placement {
   /** A daemon pod should be created here if missing. */
@@ -159,3 +100,5 @@ export function nodeShouldRunDaemonPod(node: V1Node, ds: V1DaemonSet): Placement
 export function isEdgeNode(node: V1Node): boolean {
   return Object.hasOwn(node.metadata?.labels ?? {}, EDGE_ROLE_LABEL);
 }
+
+export { labelSelectorMatches, tolerates };

@@ -6,7 +6,8 @@
  * DefaultTolerationSeconds admission (pods without a toleration for those taints get
  * `defaultEvictionSeconds`).
  */
-import type { V1Pod, V1Taint, V1Toleration } from '../../client/index.js';
+import type { V1Pod, V1Taint } from '../../client/index.js';
+import { tolerates } from '../common/matching.js';
 import { TAINT_NOT_READY, TAINT_UNREACHABLE } from './taints.js';
 
 export type EvictionDecision =
@@ -24,15 +25,7 @@ export interface EvictionInput {
   readonly nowMs: number;
 }
 
-/** Kubernetes' Toleration.ToleratesTaint. */
-export function tolerates(tol: V1Toleration, taint: V1Taint): boolean {
-  if (tol.effect !== undefined && tol.effect !== '' && tol.effect !== taint.effect) return false;
-  if (tol.key !== undefined && tol.key !== '' && tol.key !== taint.key) return false;
-  if (tol.operator === 'Exists') return true;
-  // Equal (the default): an empty key only makes sense with Exists
-  if (tol.key === undefined || tol.key === '') return false;
-  return (tol.value ?? '') === (taint.value ?? '');
-}
+export { tolerates };
 
 function isLifecycleKey(key: string): boolean {
   return key === TAINT_UNREACHABLE || key === TAINT_NOT_READY;

@@ -14,7 +14,6 @@ import {
   isAlreadyExists,
   isConflict,
   isNotFound,
-  keyOf,
   objectKey,
   RESOURCES,
   runWorkers,
@@ -29,6 +28,7 @@ import {
 } from '../../client/index.js';
 import type { Controller, ControllerContext } from '../types.js';
 import { PodExpectations } from './expectations.js';
+import { controllerKey, labelSelectorMatches } from '../common/matching.js';
 import { isAvailable, isRunningAndReady, isTerminating, planStatefulSet } from './plan.js';
 import { ordinalOf, statefulPodFor } from './pod.js';
 import { revisionName, statefulSetRevision, STS_REVISION_LABEL, templateOfRevision } from './revision.js';
@@ -44,33 +44,13 @@ function controllerRef(obj: Owned): { kind: string; uid: string; name: string } 
 }
 
 function setKeyOf(pod: V1Pod): string | undefined {
-  const ref = controllerRef(pod);
-  return ref?.kind === 'StatefulSet' ? keyOf(pod.metadata?.namespace, ref.name) : undefined;
+  return controllerKey(pod, 'StatefulSet');
 }
 
 /** metav1.LabelSelector semantics; an empty or missing selector matches nothing (as for workloads). */
 export function selectorMatches(selector: V1LabelSelector | undefined, labels: Readonly<Record<string, string>>): boolean {
-  if (selector === undefined) return false;
-  const ml = Object.entries(selector.matchLabels ?? {});
-  const exprs = selector.matchExpressions ?? [];
-  if (ml.length === 0 && exprs.length === 0) return false;
-  if (!ml.every(([k, v]) => labels[k] === v)) return false;
-  return exprs.every((e) => {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const v = labels[e.key];
-    switch (e.operator) {
-      case 'In':
-        return has && (e.values ?? []).includes(v ?? '');
-      case 'NotIn':
-        return !has || !(e.values ?? []).includes(v ?? '');
-      case 'Exists':
-        return has;
-      case 'DoesNotExist':
-        return !has;
-      default:
-        return false;
-    }
-  });
+  const empty = Object.keys(selector?.matchLabels ?? {}).length === 0 && (selector?.matchExpressions ?? []).length === 0;
+  return !empty && labelSelectorMatches(selector, labels);
 }
 
 function statusChanged(a: V1StatefulSetStatus | undefined, b: V1StatefulSetStatus): boolean {

@@ -3,35 +3,12 @@
  * controller_utils): label selectors, which pods count, which go first on scale-down, the status
  * and the slow-start batching of creates.
  */
+import { labelSelectorMatches } from '../common/matching.js';
 import type { V1LabelSelector, V1OwnerReference, V1Pod, V1ReplicaSet, V1ReplicaSetStatus } from '../../client/index.js';
 
 /** metav1.LabelSelectorAsSelector + Matches. An undefined selector matches nothing, {} everything. */
 export function selectorMatches(sel: V1LabelSelector | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
-  if (sel === undefined) return false;
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of sel.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, e.key);
-    const v = l[e.key];
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In':
-        if (!has || v === undefined || !values.includes(v)) return false;
-        break;
-      case 'NotIn':
-        if (has && v !== undefined && values.includes(v)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  return labelSelectorMatches(sel, labels);
 }
 
 export function isEmptySelector(sel: V1LabelSelector | undefined): boolean {
