@@ -19,7 +19,7 @@ import {
   type V1JobStatus,
   type V1Pod,
 } from '../../client/index.js';
-import { Expectations } from '../common/expectations.js';
+import { Expectations, watchOwnedPods } from '../common/expectations.js';
 import { controllerKey } from '../common/matching.js';
 import { slowStartBatch } from '../common/slow-start.js';
 import type { Controller, ControllerContext } from '../types.js';
@@ -124,22 +124,7 @@ class JobController {
       this.#expectations.forget(objectKey(j));
       this.#memory.delete(objectKey(j));
     });
-    this.#pods.onAdd((p) => {
-      const k = ownerKey(p);
-      if (k === undefined) return;
-      this.#expectations.creationObserved(k);
-      this.#queue.add(k);
-    });
-    this.#pods.onUpdate((_o, p) => {
-      const k = ownerKey(p);
-      if (k !== undefined) this.#queue.add(k);
-    });
-    this.#pods.onDelete((p) => {
-      const k = ownerKey(p);
-      if (k === undefined) return;
-      this.#expectations.deletionObserved(k, p.metadata?.uid ?? '');
-      this.#queue.add(k);
-    });
+    watchOwnedPods(this.#pods, ownerKey, this.#expectations, this.#queue);
     await Promise.all([this.#jobs.synced, this.#pods.synced]);
     signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
     void runWorkers(this.#queue, this.#ctx.options.workers, (key) => this.#sync(key, signal), signal, {

@@ -4,6 +4,7 @@
  * never makes it create twice. Expectations expire after `ttlMs` in case an event is lost.
  */
 import type { Clock } from '../../../base/index.js';
+import type { SharedInformer, V1Pod, WorkQueue } from '../../client/index.js';
 
 interface Entry {
   adds: number;
@@ -63,4 +64,27 @@ export class Expectations {
   forget(key: string): void {
     this.#entries.delete(key);
   }
+}
+
+/**
+ * Wires a pod informer to a controller: every change to a pod with an owner key queues that owner,
+ * and creations and deletions settle the owner's expectations.
+ */
+export function watchOwnedPods(pods: SharedInformer<V1Pod>, ownerKey: (p: V1Pod) => string | undefined, expectations: Expectations, queue: WorkQueue<string>): void {
+  pods.onAdd((p) => {
+    const k = ownerKey(p);
+    if (k === undefined) return;
+    expectations.creationObserved(k);
+    queue.add(k);
+  });
+  pods.onUpdate((_o, p) => {
+    const k = ownerKey(p);
+    if (k !== undefined) queue.add(k);
+  });
+  pods.onDelete((p) => {
+    const k = ownerKey(p);
+    if (k === undefined) return;
+    expectations.deletionObserved(k, p.metadata?.uid ?? '');
+    queue.add(k);
+  });
 }

@@ -27,7 +27,7 @@ import {
   type V1Pod,
 } from '../../client/index.js';
 import type { Controller, ControllerContext } from '../types.js';
-import { Expectations } from '../common/expectations.js';
+import { Expectations, watchOwnedPods } from '../common/expectations.js';
 import { controllerKey } from '../common/matching.js';
 import { labelSelectorMatches } from './placement.js';
 import { isPodAvailable, isPodReady, planDaemonSet } from './plan.js';
@@ -114,22 +114,7 @@ class DaemonSetController {
       for (const id of this.#failedBackoff.keys()) if (id.startsWith(prefix)) this.#failedBackoff.delete(id);
       enqueue(ds);
     });
-    this.#pods.onAdd((p) => {
-      const k = ownerKey(p);
-      if (k === undefined) return;
-      this.#expectations.creationObserved(k);
-      this.#queue.add(k);
-    });
-    this.#pods.onUpdate((_o, p) => {
-      const k = ownerKey(p);
-      if (k !== undefined) this.#queue.add(k);
-    });
-    this.#pods.onDelete((p) => {
-      const k = ownerKey(p);
-      if (k === undefined) return;
-      this.#expectations.deletionObserved(k, p.metadata?.uid ?? '');
-      this.#queue.add(k);
-    });
+    watchOwnedPods(this.#pods, ownerKey, this.#expectations, this.#queue);
     this.#nodes.onAdd(enqueueAll);
     this.#nodes.onUpdate((o, n) => {
       if (nodeChanged(o, n)) enqueueAll();
