@@ -1,0 +1,2 @@
+export * from './cloudcore.js';
+export * from './edgecore.js';
