@@ -63,3 +63,11 @@ export interface CloudModuleDeps {
 
 export type CloudModule = Module<KubeEdgeMessage>;
 export type { MetricsRegistry };
+export {
+  CLUSTER_OBJECT_SYNCS,
+  OBJECT_SYNCS,
+  OBJECT_SYNC_NODE_LABEL,
+  SyncPoints,
+  ensureReliableSyncCrds,
+  type SyncedObject,
+} from './objectsync.js';

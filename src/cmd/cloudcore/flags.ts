@@ -1,43 +1,91 @@
 import { parseArgs } from 'node:util';
 import { KeError } from '../../base/index.js';
 
+/** Parsed flags; a value is undefined when the flag was not given (the config file or default applies). */
 export interface CloudcoreFlags {
   readonly config: string | undefined;
   readonly kubeconfig: string | undefined;
-  readonly dataDir: string;
-  readonly apiserverHost: string;
-  readonly apiserverPort: number;
+  readonly dataDir: string | undefined;
+  readonly apiserverBind: string | undefined;
   readonly tokenAuthFile: string | undefined;
   readonly watchHistory: number;
   readonly watchBookmarkSeconds: number;
-  readonly embeddedControllers: boolean;
-  readonly nodeGraceSeconds: number;
-  readonly advertiseHosts: readonly string[];
+  readonly embeddedControllers: boolean | undefined;
+  readonly nodeGraceSeconds: number | undefined;
+  readonly advertiseHosts: readonly string[] | undefined;
+  readonly cloudhubPort: number | undefined;
+  readonly cloudhubHttpsPort: number | undefined;
+  readonly cloudhubEnable: boolean | undefined;
+  readonly monitorBind: string | undefined;
   readonly help: boolean;
   readonly defaultConfig: boolean;
 }
 
+export const FLAGS_ERROR = 'KE_CLOUDCORE_FLAGS';
+
 export const USAGE = `Usage: cloudcore [flags]
 
 cloudcore is the cloud side of kubeedge-ts. Without --kubeconfig it starts an embedded
-Kubernetes-compatible control plane (API server on SQLite) in --data-dir.
+Kubernetes-compatible control plane (API server on SQLite) in --data-dir; with it, the cloud
+modules (cloudhub, edgecontroller, synccontroller) run against that cluster. Flags override
+values of the --config file.
 
 Flags:
   --config FILE              cloudcore.yaml (KubeEdge's v1alpha1 shape)
   --kubeconfig FILE          use an existing cluster instead of the embedded control plane
   --data-dir DIR             state directory (default: $KUBEEDGE_HOME/cloud, KUBEEDGE_HOME defaults to ./.kubeedge)
   --apiserver-bind HOST:PORT embedded API server address (default 127.0.0.1:6443)
-  --advertise-address HOSTS  extra names/IPs for the API server certificate, comma-separated
+  --advertise-address HOSTS  IPs/names announced to edges and put in the certificates, comma-separated
   --token-auth-file FILE     static bearer tokens, CSV: token,user,uid,"group1,group2"
   --watch-history N          events kept for watch resumption (default 10000; at most 128 MiB of them)
   --watch-bookmark-interval S  seconds between BOOKMARK events on watches that allow them (default 60)
   --embedded-controllers B   run the scheduler and controllers beside the embedded API server (default true)
   --node-monitor-grace-period S  seconds without a Lease renewal before a node is NotReady (default 40)
+  --cloudhub-enable B        run the cloud modules (default true); false runs only the embedded control plane
+  --cloudhub-port N          cloudhub WebSocket port (default 10000)
+  --cloudhub-https-port N    certificate server port (default 10002)
+  --monitor-bind HOST:PORT   monitor server with /metrics and /healthz (default 127.0.0.1:9091)
   --defaultconfig            print the default configuration and exit
   -h, --help                 show this help
 `;
 
-export function parseCloudcoreFlags(argv: readonly string[], env: NodeJS.ProcessEnv): CloudcoreFlags {
+function fail(message: string): never {
+  throw new KeError(FLAGS_ERROR, message);
+}
+
+function bool(name: string, text: string | undefined): boolean | undefined {
+  if (text === undefined) return undefined;
+  if (text !== 'true' && text !== 'false') fail(`--${name} must be true or false, got "${text}"`);
+  return text === 'true';
+}
+
+function positive(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) fail(`--${name} must be a positive number of seconds, got "${text}"`);
+  return n;
+}
+
+export function parsePort(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d{1,5}$/.test(text) || n > 65535) fail(`--${name} must be a port number (0-65535), got "${text}"`);
+  return n;
+}
+
+export function checkBind(name: string, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text);
+  if (m === null || Number(m[2]) > 65535) fail(`--${name} must be HOST:PORT, got "${text}"`);
+  return text;
+}
+
+export function splitList(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+export function parseCloudcoreFlags(argv: readonly string[]): CloudcoreFlags {
   let parsed;
   try {
     parsed = parseArgs({
@@ -53,6 +101,10 @@ export function parseCloudcoreFlags(argv: readonly string[], env: NodeJS.Process
         'watch-bookmark-interval': { type: 'string' },
         'embedded-controllers': { type: 'string' },
         'node-monitor-grace-period': { type: 'string' },
+        'cloudhub-enable': { type: 'string' },
+        'cloudhub-port': { type: 'string' },
+        'cloudhub-https-port': { type: 'string' },
+        'monitor-bind': { type: 'string' },
         defaultconfig: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -60,41 +112,27 @@ export function parseCloudcoreFlags(argv: readonly string[], env: NodeJS.Process
       allowPositionals: false,
     });
   } catch (err) {
-    throw new KeError('KE_CLOUDCORE_FLAGS', `${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    throw new KeError(FLAGS_ERROR, `${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
   }
   const v = parsed.values;
-  const bind = v['apiserver-bind'] ?? '127.0.0.1:6443';
-  const m = /^(.*):(\d+)$/.exec(bind);
-  if (m === null || m[1] === undefined || m[2] === undefined || Number(m[2]) > 65535) {
-    throw new KeError('KE_CLOUDCORE_FLAGS', `--apiserver-bind must be HOST:PORT, got "${bind}"`);
-  }
-  const history = Number(v['watch-history'] ?? '10000');
-  if (!Number.isInteger(history) || history < 1) throw new KeError('KE_CLOUDCORE_FLAGS', `--watch-history must be a positive integer, got "${v['watch-history'] ?? ''}"`);
-  const bookmark = Number(v['watch-bookmark-interval'] ?? '60');
-  if (!Number.isFinite(bookmark) || bookmark <= 0) {
-    throw new KeError('KE_CLOUDCORE_FLAGS', `--watch-bookmark-interval must be a positive number of seconds, got "${v['watch-bookmark-interval'] ?? ''}"`);
-  }
-  const controllersText = v['embedded-controllers'] ?? 'true';
-  if (controllersText !== 'true' && controllersText !== 'false') {
-    throw new KeError('KE_CLOUDCORE_FLAGS', `--embedded-controllers must be true or false, got "${controllersText}"`);
-  }
-  const grace = Number(v['node-monitor-grace-period'] ?? '40');
-  if (!Number.isFinite(grace) || grace <= 0) {
-    throw new KeError('KE_CLOUDCORE_FLAGS', `--node-monitor-grace-period must be a positive number of seconds, got "${v['node-monitor-grace-period'] ?? ''}"`);
-  }
-  const home = env['KUBEEDGE_HOME'] ?? '.kubeedge';
+  const historyText = v['watch-history'] ?? '10000';
+  const history = Number(historyText);
+  if (!/^\d+$/.test(historyText) || history < 1) fail(`--watch-history must be a positive integer, got "${historyText}"`);
   return {
     config: v.config,
     kubeconfig: v.kubeconfig,
-    dataDir: v['data-dir'] ?? `${home}/cloud`,
-    apiserverHost: m[1].replace(/^\[(.*)\]$/, '$1'),
-    apiserverPort: Number(m[2]),
+    dataDir: v['data-dir'],
+    apiserverBind: checkBind('apiserver-bind', v['apiserver-bind']),
     tokenAuthFile: v['token-auth-file'],
     watchHistory: history,
-    watchBookmarkSeconds: bookmark,
-    embeddedControllers: controllersText === 'true',
-    nodeGraceSeconds: grace,
-    advertiseHosts: (v['advertise-address'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    watchBookmarkSeconds: positive('watch-bookmark-interval', v['watch-bookmark-interval']) ?? 60,
+    embeddedControllers: bool('embedded-controllers', v['embedded-controllers']),
+    nodeGraceSeconds: positive('node-monitor-grace-period', v['node-monitor-grace-period']),
+    advertiseHosts: splitList(v['advertise-address']),
+    cloudhubPort: parsePort('cloudhub-port', v['cloudhub-port']),
+    cloudhubHttpsPort: parsePort('cloudhub-https-port', v['cloudhub-https-port']),
+    cloudhubEnable: bool('cloudhub-enable', v['cloudhub-enable']),
+    monitorBind: checkBind('monitor-bind', v['monitor-bind']),
     help: v.help === true,
     defaultConfig: v.defaultconfig === true,
   };

@@ -1,53 +1,58 @@
-import path from 'node:path';
+import { DEFAULT_CLOUDCORE_CONFIG } from '../../api/config/index.js';
 import { errorMessage, isKeError } from '../../base/index.js';
+import { renderConfig } from '../../platform/config/index.js';
 import { createLogger } from '../../platform/log/index.js';
+import { exitCodeFor, onShutdownSignal } from '../shared/process.js';
+import { resolveCloudcoreConfig } from './config.js';
 import { parseCloudcoreFlags, USAGE } from './flags.js';
-import { startEmbeddedControlPlane } from './embedded.js';
-import { startEmbeddedControllers } from './control-plane.js';
+import { startCloudcore, type RunningCloudcore } from './run.js';
 
 async function main(): Promise<number> {
-  const flags = parseCloudcoreFlags(process.argv.slice(2), process.env);
+  const flags = parseCloudcoreFlags(process.argv.slice(2));
   if (flags.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  const log = createLogger({ name: 'cloudcore' });
-  if (flags.kubeconfig !== undefined) {
-    log.error({ kubeconfig: flags.kubeconfig }, 'external cluster mode arrives with the cloud-edge channel; start without --kubeconfig for the embedded control plane');
-    return 2;
+  if (flags.defaultConfig) {
+    process.stdout.write(renderConfig(DEFAULT_CLOUDCORE_CONFIG));
+    return 0;
   }
-  const cp = await startEmbeddedControlPlane({
-    dataDir: flags.dataDir,
-    host: flags.apiserverHost,
-    port: flags.apiserverPort,
-    advertiseHosts: flags.advertiseHosts,
-    tokenAuthFile: flags.tokenAuthFile,
-    watchHistory: flags.watchHistory,
-    watchBookmarkSeconds: flags.watchBookmarkSeconds,
-    log,
-  });
-  const kubeconfig = path.resolve(cp.kubeconfigPath);
-  const controllers = flags.embeddedControllers
-    ? await startEmbeddedControllers({ kubeconfigPath: kubeconfig, log, nodeGraceSeconds: flags.nodeGraceSeconds })
-    : undefined;
-  log.info({ url: cp.url, kubeconfig }, 'embedded control plane ready');
-  process.stderr.write(`\ncloudcore is running. Use it with:\n  kubectl --kubeconfig ${kubeconfig} get nodes\n\n`);
+  const config = resolveCloudcoreConfig(flags, process.env);
+  const log = createLogger({ name: 'cloudcore' });
   let stopping = false;
-  const stop = (signal: string): void => {
+  const started: { cc?: RunningCloudcore; pending?: number } = {};
+  const shutdown = (code: number): void => {
     if (stopping) return;
+    if (started.cc === undefined) {
+      started.pending = code; // still starting: stop once started
+      return;
+    }
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    controllers?.stop();
-    cp.stop().then(
-      () => process.exit(0),
+    started.cc.stop().then(
+      () => process.exit(code),
       (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
+        log.error({ err: errorMessage(err) }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  const cc = await startCloudcore(config, {
+    log,
+    tokenAuthFile: flags.tokenAuthFile,
+    watchHistory: flags.watchHistory,
+    watchBookmarkSeconds: flags.watchBookmarkSeconds,
+    onFatal: (module, err) => {
+      log.fatal({ module, err: errorMessage(err) }, 'module failed for good, exiting');
+      shutdown(1);
+    },
+  });
+  started.cc = cc;
+  if (started.pending !== undefined) shutdown(started.pending);
+  process.stderr.write(`\ncloudcore is running. Use it with:\n  kubectl --kubeconfig ${cc.kubeconfigPath} get nodes\n\n`);
+  onShutdownSignal((signal) => {
+    log.info({ signal }, 'shutting down');
+    shutdown(0);
+  });
   return -1;
 }
 
@@ -57,6 +62,6 @@ main().then(
   },
   (err: unknown) => {
     process.stderr.write(`cloudcore: ${isKeError(err) ? `${err.code}: ` : ''}${errorMessage(err)}\n`);
-    process.exit(1);
+    process.exit(exitCodeFor(err, 'KE_CLOUDCORE_FLAGS'));
   },
 );

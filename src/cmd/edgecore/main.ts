@@ -1,8 +1,60 @@
-const USAGE = `Usage: edgecore [--config FILE]
+import { DEFAULT_EDGECORE_CONFIG, validateEdgeCoreConfig } from '../../api/config/index.js';
+import { errorMessage, isKeError } from '../../base/index.js';
+import { loadConfigFile, renderConfig } from '../../platform/config/index.js';
+import { createLogger } from '../../platform/log/index.js';
+import { lockEdgeDir } from '../shared/edge-lock.js';
+import { exitCodeFor, onShutdownSignal } from '../shared/process.js';
+import { FLAGS_ERROR, parseEdgecoreFlags, USAGE } from './flags.js';
+import { startEdgecore, type RunningEdgecore } from './run.js';
 
-edgecore is the edge agent of kubeedge-ts. It connects to cloudcore over one mutually
-authenticated WebSocket and keeps its state in SQLite. It is not implemented yet in this
-release: the cloud-edge channel arrives with the next milestone.
-`;
-process.stdout.write(USAGE);
-process.exit(process.argv.includes('--help') || process.argv.includes('-h') ? 0 : 2);
+async function main(): Promise<number> {
+  const flags = parseEdgecoreFlags(process.argv.slice(2));
+  if (flags.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (flags.defaultConfig) {
+    process.stdout.write(renderConfig(DEFAULT_EDGECORE_CONFIG));
+    return 0;
+  }
+  const config = loadConfigFile(flags.config, validateEdgeCoreConfig);
+  const log = createLogger({ name: 'edgecore' });
+  const lock = lockEdgeDir(config);
+  let stopping = false;
+  let running: RunningEdgecore | undefined;
+  const shutdown = (code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    void (running?.stop() ?? Promise.resolve()).then(() => {
+      lock.release();
+      process.exit(code);
+    });
+  };
+  try {
+    running = await startEdgecore(config, {
+      log,
+      onFatal: (module, err) => {
+        log.fatal({ module, err: errorMessage(err) }, 'module failed for good, exiting');
+        shutdown(1);
+      },
+    });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  onShutdownSignal((signal) => {
+    log.info({ signal }, 'shutting down');
+    shutdown(0);
+  });
+  return -1;
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    process.stderr.write(`edgecore: ${isKeError(err) ? `${err.code}: ` : ''}${errorMessage(err)}\n`);
+    process.exit(exitCodeFor(err, FLAGS_ERROR));
+  },
+);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { systemClock } from '../../base/index.js';
 import type { Logger } from '../../platform/log/index.js';
 import { EventRecorder, InformerFactory, KubeClient, KubeConnection } from '../client/index.js';
@@ -35,6 +36,8 @@ export class ControllerManager {
       options: { ...DEFAULT_CONTROL_PLANE_OPTIONS, ...this.opts.options },
     };
     const signal = this.abort.signal;
+    // every controller and informer listens on it: one listener each, not a leak
+    setMaxListeners(0, signal);
     const started = this.opts.controllers.map((c) => c.start({ ...ctx, log: this.opts.log.child({ controller: c.name }) }, signal));
     informers.start(signal);
     await Promise.all(started);

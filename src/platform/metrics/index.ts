@@ -90,3 +90,4 @@ export class MetricsRegistry {
     return [...this.#metrics.values()].map((m) => m.render()).join('\n') + '\n';
   }
 }
+export { serveMetrics } from './server.js';

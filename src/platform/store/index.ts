@@ -3,3 +3,4 @@ export { openSqliteStore, SqliteStore, DEFAULT_HISTORY_LIMIT, type SqliteStoreOp
 export { SqliteStoreErrorCodes } from './sqlite-schema.js';
 export { lockDataDir, type DirLock } from './data-dir-lock.js';
 export * from './edge-db-types.js';
+export { openEdgeDb, EdgeDbErrorCode, type EdgeDbOptions } from './edge-db.js';

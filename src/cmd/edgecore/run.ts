@@ -1,0 +1,82 @@
+/**
+ * edgecore, reusable (main.ts, keadm join, the quickstart, the hub benchmark that runs hundreds in one
+ * process): no process-global state and no process.exit here. Opens the edge database, bootstraps the
+ * node certificate when a token is configured and the node has none, and starts the modules.
+ */
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { EdgeCoreConfig } from '../../api/config/index.js';
+import type { KubeEdgeMessage } from '../../api/index.js';
+import { errorMessage } from '../../base/index.js';
+import { createRuntime } from '../../beehive/index.js';
+import { bootstrapCertificates, needsBootstrap, type EdgeHubModule } from '../../edge/edgehub/index.js';
+import type { Logger } from '../../platform/log/index.js';
+import { MetricsRegistry } from '../../platform/metrics/index.js';
+import { openEdgeDb } from '../../platform/store/index.js';
+import { edgeModules } from './modules.js';
+
+export interface StartEdgecoreOptions {
+  readonly log: Logger;
+  readonly metrics?: MetricsRegistry;
+  /** Overrides edged.hostnameOverride and the host name. */
+  readonly nodeName?: string;
+  /** Aborts a certificate bootstrap in progress. */
+  readonly signal?: AbortSignal;
+  /** A module failed for good (its restart policy gave up). */
+  readonly onFatal?: (module: string, err: unknown) => void;
+}
+
+export interface RunningEdgecore {
+  /** Stops the modules in reverse order and closes the database. Never rejects. */
+  stop(): Promise<void>;
+  readonly nodeName: string;
+  readonly hub: EdgeHubModule;
+}
+
+/** hostnameOverride, else the host name, lower-cased (a Node name is a DNS subdomain). */
+export function edgeNodeName(config: EdgeCoreConfig, override?: string): string {
+  const name = override ?? (config.modules.edged.hostnameOverride !== '' ? config.modules.edged.hostnameOverride : os.hostname());
+  return name.toLowerCase();
+}
+
+export async function startEdgecore(config: EdgeCoreConfig, opts: StartEdgecoreOptions): Promise<RunningEdgecore> {
+  const nodeName = edgeNodeName(config, opts.nodeName);
+  const log = opts.log.child({ node: nodeName });
+  const hubConfig = config.modules.edgeHub;
+  if (hubConfig.enable && hubConfig.token !== '' && needsBootstrap(hubConfig.tlsCaFile, hubConfig.tlsCertFile, hubConfig.tlsPrivateKeyFile, nodeName)) {
+    log.info({ httpServer: hubConfig.httpServer }, 'requesting the node certificate');
+    await bootstrapCertificates({
+      httpServer: hubConfig.httpServer,
+      token: hubConfig.token,
+      nodeName,
+      caFile: hubConfig.tlsCaFile,
+      certFile: hubConfig.tlsCertFile,
+      keyFile: hubConfig.tlsPrivateKeyFile,
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    });
+  }
+  mkdirSync(path.dirname(path.resolve(config.database.dataSource)), { recursive: true, mode: 0o700 });
+  const db = openEdgeDb(config.database.dataSource);
+  try {
+    const metrics = opts.metrics ?? new MetricsRegistry();
+    const { modules, hub } = edgeModules({ config, db, log, metrics, nodeName });
+    const runtime = createRuntime<KubeEdgeMessage>({ modules, log, ...(opts.onFatal !== undefined ? { onGiveUp: opts.onFatal } : {}) });
+    await runtime.start();
+    log.info({ nodeName, server: hubConfig.websocket.server, db: db.path }, 'edgecore ready');
+    let stopped: Promise<void> | undefined;
+    const stop = async (): Promise<void> => {
+      const errors = await runtime.stop();
+      for (const e of errors) log.warn({ module: e.name, err: errorMessage(e.error) }, 'module stop failed');
+      try {
+        db.close();
+      } catch (err) {
+        log.warn({ err: errorMessage(err) }, 'closing the edge database failed');
+      }
+    };
+    return { nodeName, hub, stop: () => (stopped ??= stop()) };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
