@@ -6,12 +6,21 @@
  * Contract (src/cmd/cloudcore): `--data-dir DIR --apiserver-bind 127.0.0.1:PORT
  * [--token-auth-file FILE] [--watch-history N]`; PKI in DIR/pki (ca.crt, admin.crt, admin.key),
  * DIR/admin.kubeconfig; pino JSON on stdout; ready when GET /readyz is 200; SIGTERM stops it.
+ *
+ * The hub (issue 4): every start passes free `--cloudhub-port`, `--cloudhub-https-port` and
+ * `--monitor-bind 127.0.0.1:<free>` so parallel tests never collide (`hub: false` passes
+ * `--cloudhub-enable false` instead of the two hub ports). The KubeEdge CA is DIR/ca/rootCA.crt|key
+ * (`kubeedgeCaPem`, `kubeedgeCaKeyPem`), the monitor serves /metrics and /healthz. With `kubeconfig`
+ * (external mode) no embedded API server starts: readiness is the monitor's /healthz and `client`
+ * talks to the API server named in that kubeconfig.
  */
 import { access, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CleanupOwner } from './cleanup.js';
 import { HttpsClient, type ClientAuth } from './https-client.js';
 import { isRecord } from './json.js';
+import { readKubeconfigCreds } from './kubeconfig.js';
+import { httpGet, sumMetric, tcpOpen } from './monitor.js';
 import { freePort } from './net.js';
 import { ManagedProcess, type ExitInfo } from './process.js';
 import { REPO_ROOT } from './repo.js';
@@ -53,6 +62,17 @@ export interface CloudcoreOptions {
    */
   readonly controllers?: boolean;
   readonly env?: Readonly<Record<string, string>>;
+  /** Run cloudhub (default true); false passes `--cloudhub-enable false` (control plane only). */
+  readonly hub?: boolean;
+  /**
+   * External mode: `--kubeconfig FILE`, no embedded API server (apiserver flags are not passed);
+   * readiness is the monitor's /healthz and `client` uses this kubeconfig's server and credentials.
+   */
+  readonly kubeconfig?: string;
+  /** Default: free ports on 127.0.0.1 (kept across restarts). */
+  readonly hubPort?: number;
+  readonly certPort?: number;
+  readonly monitorPort?: number;
   /** Default 90 s (or HARNESS_READY_TIMEOUT_MS). */
   readonly readyTimeoutMs?: number;
   /** `tsx`: node --import tsx src/cmd/cloudcore/main.ts (default); `bin`: node bin/cloudcore.mjs. Env CLOUDCORE_LAUNCHER overrides the default. */
@@ -85,6 +105,15 @@ async function exists(file: string): Promise<boolean> {
 export class CloudcoreHandle {
   readonly host = '127.0.0.1';
   readonly port: number;
+  /** cloudhub WebSocket port (`--cloudhub-port`). */
+  readonly hubPort: number;
+  /** certificate server port (`--cloudhub-https-port`). */
+  readonly certPort: number;
+  /** http://127.0.0.1:<port> of the monitor server. */
+  readonly monitorUrl: string;
+  readonly hubEnabled: boolean;
+  /** Set in external mode (`--kubeconfig`). */
+  readonly externalKubeconfig: string | undefined;
   readonly url: string;
   readonly dataDir: string;
   readonly kubeconfigPath: string;
@@ -102,6 +131,9 @@ export class CloudcoreHandle {
   #adminCertPem = '';
   #adminKeyPem = '';
   #client: HttpsClient | undefined;
+  #apiUrl: string;
+  #kubeedgeCaPem = '';
+  #kubeedgeCaKeyPem = '';
   readonly #clients = new Set<HttpsClient>();
   #scratch: TempDir | undefined;
 
@@ -114,13 +146,24 @@ export class CloudcoreHandle {
     readyTimeoutMs: number;
     tokenAuthFile: string | undefined;
     scratch: TempDir | undefined;
+    hubPort: number;
+    certPort: number;
+    monitorPort: number;
+    hub: boolean;
+    kubeconfig: string | undefined;
   }) {
     this.#scratch = init.scratch;
     this.port = init.port;
     this.url = `https://127.0.0.1:${init.port}`;
+    this.#apiUrl = this.url;
+    this.hubPort = init.hubPort;
+    this.certPort = init.certPort;
+    this.monitorUrl = `http://127.0.0.1:${init.monitorPort}`;
+    this.hubEnabled = init.hub;
+    this.externalKubeconfig = init.kubeconfig;
     this.dataDir = init.dataDir;
     this.pkiDir = path.join(init.dataDir, 'pki');
-    this.kubeconfigPath = path.join(init.dataDir, 'admin.kubeconfig');
+    this.kubeconfigPath = init.kubeconfig ?? path.join(init.dataDir, 'admin.kubeconfig');
     this.tokenAuthFile = init.tokenAuthFile;
     this.#args = init.args;
     this.#launcher = init.launcher;
@@ -141,8 +184,36 @@ export class CloudcoreHandle {
     return this.#proc;
   }
 
+  /** CA of the API server (PKI in DIR/pki, or the external kubeconfig's). */
   get caPem(): string {
     return this.#caPem;
+  }
+
+  /** The API server URL actually used by `client` (differs from `url` in external mode). */
+  get apiUrl(): string {
+    return this.#apiUrl;
+  }
+
+  /** The KubeEdge CA (DIR/ca/rootCA.crt): signs the hub's server certificate and edge certificates. */
+  get kubeedgeCaPem(): string {
+    return this.#kubeedgeCaPem;
+  }
+
+  /** The KubeEdge CA key (DIR/ca/rootCA.key): for tests that sign fake node certificates or tokens. */
+  get kubeedgeCaKeyPem(): string {
+    return this.#kubeedgeCaKeyPem;
+  }
+
+  /** GET /metrics of the monitor server (Prometheus text). */
+  async metrics(): Promise<string> {
+    const r = await httpGet(`${this.monitorUrl}/metrics`);
+    if (r.status !== 200) throw new Error(`GET ${this.monitorUrl}/metrics -> ${r.status}: ${r.text.slice(0, 300)}`);
+    return r.text;
+  }
+
+  /** One sample of the monitor's metrics (sum over series matching `labels`), 0 when absent. */
+  async metric(name: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {
+    return sumMetric(await this.metrics(), name, labels);
   }
 
   get adminCertPem(): string {
@@ -161,7 +232,7 @@ export class CloudcoreHandle {
 
   /** A client with other credentials (anonymous, a token, another certificate). Closed on stop. */
   clientWith(auth: ClientAuth, opts: { readonly keepAlive?: boolean; readonly maxSockets?: number } = {}): HttpsClient {
-    const c = new HttpsClient({ baseUrl: this.url, ca: this.#caPem, auth, ...opts });
+    const c = new HttpsClient({ baseUrl: this.#apiUrl, ca: this.#caPem, auth, ...opts });
     this.#clients.add(c);
     return c;
   }
@@ -204,6 +275,76 @@ export class CloudcoreHandle {
   }
 
   async #waitReady(proc: ManagedProcess): Promise<void> {
+    if (this.externalKubeconfig !== undefined) await this.#waitMonitorReady(proc);
+    else await this.#waitApiReady(proc);
+    if (this.hubEnabled) {
+      await this.#loadKubeedgeCa(proc);
+      await this.#waitPorts(proc, [this.hubPort, this.certPort]);
+    }
+  }
+
+  /** Waits until every port accepts TCP connections on 127.0.0.1 (the hub starts after the API server). */
+  async #waitPorts(proc: ManagedProcess, ports: readonly number[]): Promise<void> {
+    const deadline = Date.now() + this.#readyTimeoutMs;
+    for (const port of ports) {
+      while (!(await tcpOpen(port))) {
+        if (!proc.running) {
+          throw new Error(`cloudcore exited before port ${port} opened (code ${String(proc.exitInfo?.code)}). Output:\n${proc.output({ tail: 60 })}`);
+        }
+        if (Date.now() > deadline) {
+          await proc.kill9();
+          throw new Error(`cloudcore did not open port ${port} within ${this.#readyTimeoutMs} ms. Output:\n${proc.output({ tail: 60 })}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  async #loadKubeedgeCa(proc: ManagedProcess): Promise<void> {
+    const crt = path.join(this.dataDir, 'ca', 'rootCA.crt');
+    const key = path.join(this.dataDir, 'ca', 'rootCA.key');
+    const deadline = Date.now() + this.#readyTimeoutMs;
+    while (!(await exists(crt)) || !(await exists(key))) {
+      if (!proc.running || Date.now() > deadline) {
+        // Not fatal: a cloudcore without the hub (yet) has no KubeEdge CA.
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    this.#kubeedgeCaPem = await readFile(crt, 'utf8');
+    this.#kubeedgeCaKeyPem = await readFile(key, 'utf8');
+  }
+
+  async #waitMonitorReady(proc: ManagedProcess): Promise<void> {
+    const deadline = Date.now() + this.#readyTimeoutMs;
+    let last = 'nothing yet';
+    for (;;) {
+      if (!proc.running) {
+        throw new Error(`cloudcore exited before it was ready (code ${String(proc.exitInfo?.code)}, signal ${String(proc.exitInfo?.signal)}). Output:\n${proc.output({ tail: 60 })}`);
+      }
+      if (Date.now() > deadline) {
+        await proc.kill9();
+        throw new Error(`cloudcore not ready within ${this.#readyTimeoutMs} ms (last: ${last}). Output:\n${proc.output({ tail: 60 })}`);
+      }
+      try {
+        const r = await httpGet(`${this.monitorUrl}/healthz`, 2_000);
+        last = `GET /healthz -> ${r.status} ${r.text.slice(0, 200)}`;
+        if (r.status === 200) break;
+      } catch (err) {
+        last = err instanceof Error ? err.message : String(err);
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const creds = await readKubeconfigCreds(this.kubeconfigPath);
+    this.#apiUrl = creds.server;
+    this.#caPem = creds.caPem;
+    this.#adminCertPem = creds.certPem;
+    this.#adminKeyPem = creds.keyPem;
+    this.#client?.close();
+    this.#client = new HttpsClient({ baseUrl: creds.server, ca: creds.caPem, auth: { kind: 'cert', cert: creds.certPem, key: creds.keyPem } });
+  }
+
+  async #waitApiReady(proc: ManagedProcess): Promise<void> {
     const deadline = Date.now() + this.#readyTimeoutMs;
     const caFile = path.join(this.pkiDir, 'ca.crt');
     let last = 'nothing yet';
@@ -287,15 +428,24 @@ export async function startCloudcore(opts: CloudcoreOptions = {}): Promise<Cloud
     tokenAuthFile = await writeTokenFile(path.join(scratch.path, 'tokens.csv'), opts.tokens);
   }
   const port = opts.port ?? (await freePort());
+  const hubPort = opts.hubPort ?? (await freePort());
+  const certPort = opts.certPort ?? (await freePort());
+  const monitorPort = opts.monitorPort ?? (await freePort());
+  const hub = opts.hub ?? true;
+  const external = opts.kubeconfig !== undefined;
+  const hubArgs = [
+    '--monitor-bind',
+    `127.0.0.1:${monitorPort}`,
+    ...(hub ? ['--cloudhub-port', String(hubPort), '--cloudhub-https-port', String(certPort)] : ['--cloudhub-enable', 'false']),
+  ];
   const args = [
     '--data-dir',
     dataDir,
-    '--apiserver-bind',
-    `127.0.0.1:${port}`,
-    ...(tokenAuthFile === undefined ? [] : ['--token-auth-file', tokenAuthFile]),
-    ...(opts.watchHistory === undefined ? [] : ['--watch-history', String(opts.watchHistory)]),
-    '--embedded-controllers',
-    String(opts.controllers === true),
+    ...(external ? ['--kubeconfig', opts.kubeconfig ?? ''] : ['--apiserver-bind', `127.0.0.1:${port}`]),
+    ...(tokenAuthFile === undefined || external ? [] : ['--token-auth-file', tokenAuthFile]),
+    ...(opts.watchHistory === undefined || external ? [] : ['--watch-history', String(opts.watchHistory)]),
+    ...(external ? [] : ['--embedded-controllers', String(opts.controllers === true)]),
+    ...hubArgs,
     ...(opts.extraArgs ?? []),
   ];
   const handle = new CloudcoreHandle({
@@ -307,6 +457,11 @@ export async function startCloudcore(opts: CloudcoreOptions = {}): Promise<Cloud
     readyTimeoutMs: readyTimeout(opts),
     tokenAuthFile,
     scratch,
+    hubPort,
+    certPort,
+    monitorPort,
+    hub,
+    kubeconfig: opts.kubeconfig,
   });
   // Registered before start so that a failed start is cleaned up too.
   opts.owner?.after(() => handle.dispose());

@@ -11,6 +11,26 @@
  *   createTestCa              throwaway certificates
  *   at / str / num / arr / rvOf   readers for unknown JSON
  *   startHollowNodes          simulated kubelets (Nodes, Leases, pods marked Running) over src/kube/client
+ *
+ * The cloud–edge channel (issue 4):
+ *   startCloudcore            also runs cloudhub on free ports: hubPort, certPort, monitorUrl; kubeedgeCaPem /
+ *                             kubeedgeCaKeyPem (DIR/ca/rootCA.*), metrics() / metric(name, labels) from the
+ *                             monitor; options hub: false (`--cloudhub-enable false`) and kubeconfig (external
+ *                             mode: no embedded API server, ready on the monitor's /healthz)
+ *   sumMetric / httpGet       Prometheus text readers, plain HTTP GET on loopback
+ *   joinEdge → EdgeHandle     keadm gettoken + keadm join (hollow runtime) until the Node is Ready; stop(),
+ *                             kill9(), restart() (edgecore --config E/config/edgecore.yaml), waitReady(),
+ *                             dbRows(type?) / dbKeys / dbObject (E/edgecore.db read-only), dataDir
+ *   runKeadm / getToken / tokenFromSecret / joinArgs / readEdgeDb / readEdgeTable / nodeReady   the pieces
+ *                             joinEdge is made of (tokenFromSecret reads kubeedge/tokensecret through the API)
+ *   fakeEdgeConnection → FakeEdge   raw-frame peer with a CA-signed node cert: send/sendText/sendBinary,
+ *                             request/ask (wait for the parent_msg_id reply), waitFrame, ack
+ *   issueNodeCert / UpgradeRefusedError
+ *   join-token.ts (import it directly: it loads src/cloud/cloudhub): makeJoinToken / tamperCaHash /
+ *                             forgeJoinToken, join tokens the cloud did not issue
+ *   replyContent / errStatusOf / errCodeOf / isNullObjectResp   readers for hub replies
+ *   startKeadmInit → KeadmCloud   `keadm init` in the foreground on free ports (an EdgeCloud for joinEdge)
+ *   product.ts (import it directly: it loads edgecore): startEdgecore, bootstrapCertificates, dialFrameServer
  */
 export { onExitCleanup, keepTestDirs, type CleanupOwner } from './cleanup.js';
 export { tempDir, createTempDir, type TempDir, type TempDirOptions } from './temp-dir.js';
@@ -18,6 +38,8 @@ export { freePort, sleep, waitUntil, type WaitOptions } from './net.js';
 export { ManagedProcess, startProcess, runCommand, type ManagedProcessOptions, type OutputLine, type ExitInfo, type RunResult, type LineMatcher } from './process.js';
 export { HttpsClient, createHttpsClient, withQuery, type ClientAuth, type HttpsClientOptions, type HttpResponse, type RequestOptions, type WatchEvent, type WatchStream } from './https-client.js';
 export { startCloudcore, writeTokenFile, CloudcoreHandle, type CloudcoreOptions, type StaticToken } from './cloudcore.js';
+export { sumMetric, httpGet, tcpOpen } from './monitor.js';
+export { readKubeconfigCreds, type KubeconfigCreds } from './kubeconfig.js';
 export { requireTool, which, isCi, isExecutable, ToolMissingError, type ToolCheck } from './tools.js';
 export {
   findKubectl,
@@ -49,3 +71,7 @@ export {
   type HollowNodeStats,
   type PodOutcome,
 } from './hollow-nodes.js';
+export { joinEdge, EdgeHandle, runKeadm, getToken, tokenFromSecret, joinArgs, readEdgeDb, readEdgeTable, nodeReady, type EdgeCloud, type JoinEdgeOptions, type MetaDbRow } from './edgecore.js';
+export { fakeEdgeConnection, FakeEdge, issueNodeCert, UpgradeRefusedError, type FakeEdgeOptions, type ReceivedFrame } from './fake-edge.js';
+export { startKeadmInit, type KeadmCloud } from './keadm.js';
+export { replyContent, errStatusOf, errCodeOf, isNullObjectResp } from './hub-replies.js';
