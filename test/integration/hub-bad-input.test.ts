@@ -142,7 +142,7 @@ describe('bad input on the hub, and the replay of a KubeEdge edgecore session', 
     return reply;
   }
 
-  it('replays the captured edgecore session and gets the replies edgecore expects', async (t) => {
+  it('replays the captured edgecore session and gets the replies edgecore expects', async () => {
     const [nodeQueryMissing, nodeQueryFound] = captured('node-query.json');
     assert.ok(nodeQueryMissing && nodeQueryFound);
     assertNotFound('node query before registration', await replay('node query', nodeQueryMissing));
@@ -203,13 +203,8 @@ describe('bad input on the hub, and the replay of a KubeEdge edgecore session', 
     assert.ok(tokenQuery);
     const tr = await replay('serviceaccounttoken query', withContent(tokenQuery, setPath(tokenQuery.content, ['spec', 'boundObjectRef', 'uid'], uids['capture-pod2'])));
     assert.ok(!isNullObjectResp(tr), 'TokenRequest reply {"Object":null,"Err":null}');
-    if (errCodeOf(tr) === 404 && /serviceaccounts\/token/.test(JSON.stringify(tr.content))) {
-      // Known gap (reported): the embedded API server does not serve the serviceaccounts/token subresource yet.
-      t.diagnostic(`TODO: the API server has no serviceaccounts/token subresource; the hub answered ${brief(tr.content, 300)}`);
-    } else {
-      assert.equal(errCodeOf(tr), undefined, brief(tr));
-      assert.ok((str(tr.content, 'status.token') ?? '') !== '', `TokenRequest reply without a token: ${brief(tr.content, 300)}`);
-    }
+    assert.equal(errCodeOf(tr), undefined, brief(tr));
+    assert.ok((str(tr.content, 'status.token') ?? '') !== '', `TokenRequest reply without a token: ${brief(tr.content, 300)}`);
 
     // Keepalives get no reply and keep the session.
     for (const k of captured('keepalive.json')) await edge.send(k);

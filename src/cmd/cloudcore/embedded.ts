@@ -1,9 +1,9 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../platform/log/index.js';
 import { ensurePki, writeKubeconfig } from '../../platform/certs/index.js';
 import { lockDataDir, openSqliteStore } from '../../platform/store/index.js';
-import { ApiServer, loadTokenFile, type UserInfo } from '../../kube/apiserver/index.js';
+import { ApiServer, loadTokenFile, newTokenKeyPem, type UserInfo } from '../../kube/apiserver/index.js';
 
 export interface EmbeddedControlPlane {
   readonly url: string;
@@ -40,6 +40,9 @@ export async function startEmbeddedControlPlane(opts: {
   });
   const tokens: Map<string, UserInfo> = opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : new Map();
   const caPem = readFileSync(pki.caPath, 'utf8');
+  // the key that signs service-account tokens: kept, so tokens stay valid across restarts
+  const saKeyPath = path.join(opts.dataDir, 'pki', 'sa.key');
+  if (!existsSync(saKeyPath)) writeFileSync(saKeyPath, newTokenKeyPem(), { mode: 0o600 });
   const server = new ApiServer({
     store,
     log: opts.log.child({ module: 'apiserver' }),
@@ -47,6 +50,7 @@ export async function startEmbeddedControlPlane(opts: {
     port: opts.port,
     tls: { certPem: readFileSync(pki.serverCertPath, 'utf8'), keyPem: readFileSync(pki.serverKeyPath, 'utf8'), clientCaPem: caPem },
     tokens,
+    serviceAccountKeyPem: readFileSync(saKeyPath, 'utf8'),
     ...(opts.watchBookmarkSeconds !== undefined ? { bookmarkIntervalMs: opts.watchBookmarkSeconds * 1000 } : {}),
   });
   let bound;

@@ -10,6 +10,7 @@ import type { ResourceRequest } from './request-info.js';
 import { sendJson, sendSuccess, toJson } from './respond.js';
 import type { ResourceInfo } from './resources.js';
 import { apiErrors, ApiError, statusObject, toApiError } from './status.js';
+import { issueToken, type TokenKey } from './service-account-token.js';
 import { bindPod, ensureSubresource, readScale, writeScale } from './subresources.js';
 import { toTable, wantsTable } from './table.js';
 import { bookmark, checkWatchRevision, startWatch, type WatchEventType } from './watch.js';
@@ -20,6 +21,9 @@ export interface HandlerContext {
   readonly maxWatchSeconds: number;
   /** Open watches, closed on shutdown. */
   readonly watches: Set<() => void>;
+  /** Signs service-account tokens (TokenRequest). */
+  readonly tokenKey: TokenKey;
+  readonly now: () => number;
 }
 
 /** A write is acknowledged only once the store has made it durable (writes are committed in groups). */
@@ -114,6 +118,29 @@ export async function handleResource(ctx: HandlerContext, req: IncomingMessage, 
       return sendJson(res, 200, scale);
     }
     throw apiErrors.methodNotAllowed();
+  }
+  if (sub === 'token') {
+    if (method !== 'POST' || ns === undefined) throw apiErrors.methodNotAllowed();
+    const request = decodeObjectBody(await readBody(req), req.headers['content-type']);
+    const sa = metaOf(svc.get(r, ns, name));
+    const pods = ctx.svc.registry.lookup('', 'v1', 'pods');
+    const out = issueToken(ctx.tokenKey, {
+      namespace: ns,
+      serviceAccount: { name, uid: typeof sa['uid'] === 'string' ? sa['uid'] : '' },
+      request,
+      nowMs: ctx.now(),
+      findPod: (podName) => {
+        if (pods === undefined || podName === '') return undefined;
+        try {
+          const uid = metaOf(svc.get(pods, ns, podName))['uid'];
+          return { uid: typeof uid === 'string' ? uid : '' };
+        } catch (err) {
+          if (toApiError(err).httpCode === 404) return undefined;
+          throw err;
+        }
+      },
+    });
+    return sendJson(res, 201, out);
   }
   if (sub === 'binding' || sub === 'eviction') {
     if (method !== 'POST') throw apiErrors.methodNotAllowed();

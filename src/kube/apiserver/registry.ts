@@ -115,9 +115,16 @@ export class ResourceRegistry {
         storageVersionHash: storageVersionHash(r),
       });
       for (const sub of r.subresources) {
-        const verbs = sub === 'binding' || sub === 'eviction' ? ['create'] : ['get', 'patch', 'update'];
-        const kind = sub === 'scale' ? 'Scale' : sub === 'binding' ? 'Binding' : sub === 'eviction' ? 'Eviction' : r.kind;
-        const extra: JsonObject = sub === 'scale' ? { group: 'autoscaling', version: 'v1' } : sub === 'eviction' ? { group: 'policy', version: 'v1' } : {};
+        const verbs = sub === 'binding' || sub === 'eviction' || sub === 'token' ? ['create'] : ['get', 'patch', 'update'];
+        const kind = sub === 'scale' ? 'Scale' : sub === 'binding' ? 'Binding' : sub === 'eviction' ? 'Eviction' : sub === 'token' ? 'TokenRequest' : r.kind;
+        const extra: JsonObject =
+          sub === 'scale'
+            ? { group: 'autoscaling', version: 'v1' }
+            : sub === 'eviction'
+              ? { group: 'policy', version: 'v1' }
+              : sub === 'token'
+                ? { group: 'authentication.k8s.io', version: 'v1' }
+                : {};
         list.push({ name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, kind, verbs, ...extra });
       }
     }

@@ -18,7 +18,7 @@ export interface ResourceInfo {
   readonly custom?: CustomResourceSpec;
 }
 
-export type Subresource = 'status' | 'scale' | 'binding' | 'eviction';
+export type Subresource = 'status' | 'scale' | 'binding' | 'eviction' | 'token';
 
 export interface PrinterColumn {
   readonly name: string;
@@ -66,7 +66,7 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   r('', 'v1', 'Service', 'services', true, ['status'], ['svc'], ['all']),
   r('', 'v1', 'Endpoints', 'endpoints', true, [], ['ep']),
   r('', 'v1', 'Event', 'events', true, [], ['ev']),
-  r('', 'v1', 'ServiceAccount', 'serviceaccounts', true, [], ['sa']),
+  r('', 'v1', 'ServiceAccount', 'serviceaccounts', true, ['token'], ['sa']),
   r('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
   r('apps', 'v1', 'Deployment', 'deployments', true, ['status', 'scale'], ['deploy'], ['all']),
   r('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['status', 'scale'], ['rs'], ['all']),

@@ -16,7 +16,9 @@ import { ResourceRegistry } from './registry.js';
 import { parseResourcePath } from './request-info.js';
 import { sendError, sendJson, sendText } from './respond.js';
 import { ApiError, apiErrors } from './status.js';
+import { metaOf } from './meta.js';
 import { objectKey } from './resources.js';
+import { authenticateServiceAccountToken, newTokenKeyPem, tokenKeyFromPem } from './service-account-token.js';
 
 export interface ApiServerTls {
   readonly certPem: string;
@@ -38,6 +40,8 @@ export interface ApiServerOptions {
   readonly bookmarkIntervalMs?: number;
   readonly maxWatchSeconds?: number;
   readonly now?: () => number;
+  /** PEM private key (EC P-256) that signs and verifies service-account tokens; a fresh one per process when absent. */
+  readonly serviceAccountKeyPem?: string;
 }
 
 export const SERVER_VERSION = {
@@ -80,6 +84,8 @@ export class ApiServer {
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
       maxWatchSeconds: opts.maxWatchSeconds ?? 1800,
       watches: new Set(),
+      tokenKey: tokenKeyFromPem(opts.serviceAccountKeyPem ?? newTokenKeyPem()),
+      now: opts.now ?? Date.now,
     };
   }
 
@@ -163,6 +169,18 @@ export class ApiServer {
     }
   }
 
+  /** A bearer token that is one of our service-account JWTs, still valid and still bound to a live pod. */
+  private serviceAccountUser(req: IncomingMessage): UserInfo | undefined {
+    const header = req.headers['authorization'];
+    if (typeof header !== 'string' || !header.startsWith('Bearer ')) return undefined;
+    const pods = this.registry.lookup('', 'v1', 'pods');
+    return authenticateServiceAccountToken(this.ctx.tokenKey, header.slice(7).trim(), this.ctx.now(), (ns, name, uid) => {
+      if (pods === undefined) return false;
+      const entry = this.svc.store.get(objectKey(pods, ns, name));
+      return entry !== undefined && metaOf(entry.value)['uid'] === uid;
+    });
+  }
+
   private fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
     const code = sendError(res, err);
     const key = String(code);
@@ -184,7 +202,10 @@ export class ApiServer {
       if (path === '/version') return sendJson(res, 200, { ...SERVER_VERSION });
       return sendText(res, 200, 'ok');
     }
-    const user = this.opts.anonymousAllowed === true ? { name: 'system:anonymous', groups: ['system:masters'] } : authenticate(req, this.opts.tokens ?? new Map());
+    const user =
+      this.opts.anonymousAllowed === true
+        ? { name: 'system:anonymous', groups: ['system:masters'] }
+        : (authenticate(req, this.opts.tokens ?? new Map()) ?? this.serviceAccountUser(req));
     if (user === undefined) {
       req.resume();
       throw apiErrors.unauthorized();
