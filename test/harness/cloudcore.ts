@@ -14,7 +14,7 @@
  * (external mode) no embedded API server starts: readiness is the monitor's /healthz and `client`
  * talks to the API server named in that kubeconfig.
  */
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CleanupOwner } from './cleanup.js';
 import { HttpsClient, type ClientAuth } from './https-client.js';
@@ -24,7 +24,7 @@ import { httpGet, sumMetric, tcpOpen } from './monitor.js';
 import { freePort } from './net.js';
 import { ManagedProcess, type ExitInfo } from './process.js';
 import { REPO_ROOT } from './repo.js';
-import { createTempDir, type TempDir } from './temp-dir.js';
+import { createTempDir, exists, type TempDir } from './temp-dir.js';
 
 export interface StaticToken {
   readonly token: string;
@@ -93,14 +93,6 @@ function readyTimeout(opts: CloudcoreOptions): number {
   return opts.readyTimeoutMs ?? (Number.isFinite(env) && env > 0 ? env : 90_000);
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export class CloudcoreHandle {
   readonly host = '127.0.0.1';
@@ -315,7 +307,11 @@ export class CloudcoreHandle {
     this.#kubeedgeCaKeyPem = await readFile(key, 'utf8');
   }
 
-  async #waitMonitorReady(proc: ManagedProcess): Promise<void> {
+  /**
+   * Polls `probe` until it returns true; fails when the process exits or the ready timeout passes.
+   * `probe` returns a string describing what it saw when not ready yet.
+   */
+  async #pollReady(proc: ManagedProcess, probe: () => Promise<true | string>): Promise<void> {
     const deadline = Date.now() + this.#readyTimeoutMs;
     let last = 'nothing yet';
     for (;;) {
@@ -327,14 +323,21 @@ export class CloudcoreHandle {
         throw new Error(`cloudcore not ready within ${this.#readyTimeoutMs} ms (last: ${last}). Output:\n${proc.output({ tail: 60 })}`);
       }
       try {
-        const r = await httpGet(`${this.monitorUrl}/healthz`, 2_000);
-        last = `GET /healthz -> ${r.status} ${r.text.slice(0, 200)}`;
-        if (r.status === 200) break;
+        const seen = await probe();
+        if (seen === true) return;
+        last = seen;
       } catch (err) {
         last = err instanceof Error ? err.message : String(err);
       }
       await new Promise((r) => setTimeout(r, 150));
     }
+  }
+
+  async #waitMonitorReady(proc: ManagedProcess): Promise<void> {
+    await this.#pollReady(proc, async () => {
+      const r = await httpGet(`${this.monitorUrl}/healthz`, 2_000);
+      return r.status === 200 ? true : `GET /healthz -> ${r.status} ${r.text.slice(0, 200)}`;
+    });
     const creds = await readKubeconfigCreds(this.kubeconfigPath);
     this.#apiUrl = creds.server;
     this.#caPem = creds.caPem;
@@ -345,41 +348,24 @@ export class CloudcoreHandle {
   }
 
   async #waitApiReady(proc: ManagedProcess): Promise<void> {
-    const deadline = Date.now() + this.#readyTimeoutMs;
     const caFile = path.join(this.pkiDir, 'ca.crt');
-    let last = 'nothing yet';
-    for (;;) {
-      if (!proc.running) {
-        throw new Error(`cloudcore exited before it was ready (code ${String(proc.exitInfo?.code)}, signal ${String(proc.exitInfo?.signal)}). Output:\n${proc.output({ tail: 60 })}`);
+    await this.#pollReady(proc, async () => {
+      if (!(await exists(caFile))) return `${caFile} does not exist yet`;
+      const ca = await readFile(caFile, 'utf8');
+      const probe = new HttpsClient({ baseUrl: this.url, ca, auth: { kind: 'anonymous' }, timeoutMs: 2_000 });
+      try {
+        const r = await probe.get('/readyz');
+        if (r.status !== 200 || !(await exists(this.kubeconfigPath))) return `GET /readyz -> ${r.status} ${r.text.slice(0, 200)}`;
+      } finally {
+        probe.close();
       }
-      if (Date.now() > deadline) {
-        await proc.kill9();
-        throw new Error(`cloudcore not ready within ${this.#readyTimeoutMs} ms (last: ${last}). Output:\n${proc.output({ tail: 60 })}`);
-      }
-      if (await exists(caFile)) {
-        const ca = await readFile(caFile, 'utf8');
-        const probe = new HttpsClient({ baseUrl: this.url, ca, auth: { kind: 'anonymous' }, timeoutMs: 2_000 });
-        try {
-          const r = await probe.get('/readyz');
-          last = `GET /readyz -> ${r.status} ${r.text.slice(0, 200)}`;
-          if (r.status === 200 && (await exists(this.kubeconfigPath))) {
-            this.#caPem = ca;
-            this.#adminCertPem = await readFile(path.join(this.pkiDir, 'admin.crt'), 'utf8');
-            this.#adminKeyPem = await readFile(path.join(this.pkiDir, 'admin.key'), 'utf8');
-            this.#client?.close();
-            this.#client = new HttpsClient({ baseUrl: this.url, ca, auth: { kind: 'cert', cert: this.#adminCertPem, key: this.#adminKeyPem } });
-            return;
-          }
-        } catch (err) {
-          last = err instanceof Error ? err.message : String(err);
-        } finally {
-          probe.close();
-        }
-      } else {
-        last = `${caFile} does not exist yet`;
-      }
-      await new Promise((r) => setTimeout(r, 150));
-    }
+      this.#caPem = ca;
+      this.#adminCertPem = await readFile(path.join(this.pkiDir, 'admin.crt'), 'utf8');
+      this.#adminKeyPem = await readFile(path.join(this.pkiDir, 'admin.key'), 'utf8');
+      this.#client?.close();
+      this.#client = new HttpsClient({ baseUrl: this.url, ca, auth: { kind: 'cert', cert: this.#adminCertPem, key: this.#adminKeyPem } });
+      return true;
+    });
   }
 
   #closeClients(): void {

@@ -72,28 +72,13 @@ export interface MetaDbRow {
 
 /** Reads the `meta` table of an edge database read-only (no rows when the file or table is missing). */
 export function readEdgeDb(dbFile: string, type?: string): MetaDbRow[] {
-  let db: Database.Database;
-  try {
-    db = new Database(dbFile, { readonly: true, fileMustExist: true });
-  } catch {
-    return [];
-  }
-  try {
-    db.pragma('busy_timeout = 2000');
-    const rows: unknown[] = type === undefined ? db.prepare('SELECT key, type, value FROM meta').all() : db.prepare('SELECT key, type, value FROM meta WHERE type = ?').all(type);
-    const out: MetaDbRow[] = [];
-    for (const r of rows) {
-      if (isRecord(r) && typeof r['key'] === 'string' && typeof r['type'] === 'string' && typeof r['value'] === 'string') {
-        out.push({ key: r['key'], type: r['type'], value: r['value'] });
-      }
+  const out: MetaDbRow[] = [];
+  for (const r of readEdgeTable(dbFile, 'meta')) {
+    if (typeof r['key'] === 'string' && typeof r['type'] === 'string' && typeof r['value'] === 'string' && (type === undefined || r['type'] === type)) {
+      out.push({ key: r['key'], type: r['type'], value: r['value'] });
     }
-    return out;
-  } catch (err) {
-    if (err instanceof Error && /no such table/.test(err.message)) return [];
-    throw err;
-  } finally {
-    db.close();
   }
+  return out;
 }
 
 /** All rows of a table of an edge database (read-only; [] when the file or table is missing). */

@@ -4,7 +4,7 @@
  * generates the CA and certificates and runs cloudcore in the foreground. Ready when the API server's
  * /readyz answers 200, DIR/admin.kubeconfig and DIR/ca/rootCA.crt exist.
  */
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CleanupOwner } from './cleanup.js';
 import type { EdgeCloud } from './edgecore.js';
@@ -12,16 +12,8 @@ import { HttpsClient } from './https-client.js';
 import { freePort, waitUntil } from './net.js';
 import { ManagedProcess, type ExitInfo } from './process.js';
 import { REPO_ROOT } from './repo.js';
-import { createTempDir } from './temp-dir.js';
+import { createTempDir, exists } from './temp-dir.js';
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface KeadmCloud extends EdgeCloud {
   readonly process: ManagedProcess;

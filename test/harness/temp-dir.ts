@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { keepTestDirs, onExitCleanup, removeDirSync, type CleanupOwner } from './cleanup.js';
@@ -38,4 +38,14 @@ export async function createTempDir(opts: TempDirOptions = {}): Promise<TempDir>
  */
 export async function tempDir(opts: TempDirOptions = {}): Promise<string> {
   return (await createTempDir(opts)).path;
+}
+
+/** True when the file (or directory) exists. */
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -18,11 +18,26 @@ const config: CloudHubConfig = { ...DEFAULT_CLOUDCORE_CONFIG.modules.cloudHub, a
 let dir = '';
 let pki: HubPki;
 let server: CertServer;
+/** Nodes the certificate server is told have a live session, and the nodes whose success points it deleted. */
+const connectedNodes = new Set<string>();
+const forgotten: string[] = [];
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'ke-certsrv-'));
   pki = await ensureHubPki(config, dir);
-  server = await startCertServer({ host: '127.0.0.1', port: 0, pki, certDays: 30, log: silentLogger(), metrics: hubMetrics(new MetricsRegistry()) });
+  server = await startCertServer({
+    host: '127.0.0.1',
+    port: 0,
+    pki,
+    certDays: 30,
+    log: silentLogger(),
+    metrics: hubMetrics(new MetricsRegistry()),
+    connected: (n) => connectedNodes.has(n),
+    forgetNode: async (n) => {
+      if (n === 'edge-broken') throw new Error('api down');
+      forgotten.push(n);
+    },
+  });
 });
 
 after(async () => {
@@ -139,6 +154,30 @@ describe('certificate server', () => {
     assert.equal(junk.body.toString(), 'malformed token');
     const none = await call('/edge.crt', { headers: { NodeName: 'edge-a' }, body: csr.csrPem });
     assert.equal(none.status, 401);
+  });
+
+  test('a token join deletes the node\'s success points first; refused (409) while the node is connected; renewal keeps them', async () => {
+    const csr = await createCsr('system:node:edge-j');
+    const bearer = { Authorization: `Bearer ${token(Date.now() + 60_000)}` };
+    forgotten.length = 0;
+    const joined = await call('/edge.crt', { headers: { ...bearer, NodeName: 'edge-j' }, body: csr.csrPem });
+    assert.equal(joined.status, 200, joined.body.toString());
+    assert.deepEqual(forgotten, ['edge-j']);
+
+    connectedNodes.add('edge-j');
+    const takeover = await call('/edge.crt', { headers: { ...bearer, NodeName: 'edge-j' }, body: csr.csrPem });
+    assert.equal(takeover.status, 409);
+    assert.match(takeover.body.toString(), /edge-j is connected/);
+    assert.deepEqual(forgotten, ['edge-j']);
+
+    // the connected node renews with its own certificate: allowed, its success points stay
+    const renewed = await call('/edge.crt', { headers: { NodeName: 'edge-j' }, body: csr.csrPem, cert: { certPem: `-----BEGIN CERTIFICATE-----\n${derCert(joined.body).raw.toString('base64')}\n-----END CERTIFICATE-----\n`, keyPem: csr.keyPem } });
+    assert.equal(renewed.status, 200, renewed.body.toString());
+    assert.deepEqual(forgotten, ['edge-j']);
+    connectedNodes.delete('edge-j');
+
+    const broken = await call('/edge.crt', { headers: { ...bearer, NodeName: 'edge-broken' }, body: csr.csrPem });
+    assert.equal(broken.status, 503, 'no certificate while the old sync state cannot be reset');
   });
 
   test('rotation: the node\'s own client certificate authenticates; another node\'s does not', async () => {

@@ -2,16 +2,20 @@
  * cloudhub's certificate server (KubeEdge's :10002): `GET /ca.crt` gives the CA in DER; `GET /edge.crt`
  * signs an edge CSR (PEM or DER body) for the `NodeName` header, authenticated by a join token
  * (`Authorization: Bearer <JWT>`) or, for rotation, by the node's current client certificate.
+ * A token join is a fresh start of the node: refused (409) while the node has a live session (a token
+ * holder may not take over a connected node's identity), and the node's success points are deleted
+ * before the certificate goes out, so the edge is sent everything again.
  */
 import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { errorMessage, isKeError, KeError } from '../../base/index.js';
+import { CertErrorCodes, signCsr } from '../../platform/certs/index.js';
+import { closeServer, listenOn } from '../../platform/http/index.js';
 import type { Logger } from '../../platform/log/index.js';
 import { HUB_CIPHERS, HUB_MIN_TLS_VERSION } from '../../platform/transport/index.js';
-import { csrToPem, extKeyUsagesFrom, NODE_CN_PREFIX, signEdgeCsr, SignerErrorCode } from './edge-cert-signer.js';
+import { csrFromBody, extKeyUsagesFrom, NODE_CN_PREFIX, NODES_ORGANIZATION } from './edge-cert-request.js';
 import type { HubPki } from './hub-pki.js';
 import { verifyJoinToken } from './join-token.js';
 import type { HubMetrics } from './metrics.js';
@@ -28,6 +32,10 @@ export interface CertServerOptions {
   readonly log: Logger;
   readonly metrics: HubMetrics;
   readonly now?: () => number;
+  /** Whether `nodeName` has a live session now; token issuance is refused then. */
+  readonly connected?: (nodeName: string) => boolean;
+  /** Deletes the node's ObjectSyncs and ClusterObjectSyncs; runs before a certificate issued through a token is returned. */
+  readonly forgetNode?: (nodeName: string) => Promise<void>;
 }
 
 export interface CertServer {
@@ -86,41 +94,55 @@ export async function startCertServer(opts: CertServerOptions): Promise<CertServ
   const caDer = new X509Certificate(opts.pki.ca.certPem).raw;
 
   /** Who may get a certificate for `nodeName`: a valid join token, or the node's own client certificate. */
-  function authenticate(req: IncomingMessage, nodeName: string): void {
+  function authenticate(req: IncomingMessage, nodeName: string): 'token' | 'certificate' {
     const auth = header(req, 'authorization');
     if (auth !== undefined && auth !== '') {
       const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
       if (m === null) throw new HttpError(401, TOKEN_REASONS.malformed);
       const check = verifyJoinToken((m[1] ?? '').trim(), opts.pki.ca.keyPem, now());
       if (!check.ok) throw new HttpError(401, TOKEN_REASONS[check.reason]);
-      return;
+      if (opts.connected?.(nodeName) === true) {
+        throw new HttpError(409, `node ${nodeName} is connected; a join token cannot issue a certificate for a connected node (disconnect it first, or renew with its client certificate)`);
+      }
+      return 'token';
     }
     const tls = req.socket as TLSSocket;
     const cert = tls.authorized ? tls.getPeerCertificate() : undefined;
     const cn = cert?.subject?.CN;
     if (cert === undefined || cn === undefined) throw new HttpError(401, 'no token and no valid client certificate');
     if (cn !== `${NODE_CN_PREFIX}${nodeName}`) throw new HttpError(403, `client certificate is not for node ${nodeName}`);
+    return 'certificate';
   }
 
   async function edgeCert(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const nodeName = header(req, 'nodename') ?? '';
     if (!isValidNodeName(nodeName)) throw new HttpError(400, 'invalid NodeName header');
-    authenticate(req, nodeName);
+    const by = authenticate(req, nodeName);
     const body = await readBody(req, MAX_CSR_BYTES);
     if (body.byteLength === 0) throw new HttpError(400, 'certificate request missing');
     let der: Buffer;
     try {
-      der = await signEdgeCsr(opts.pki.ca, csrToPem(body), {
-        nodeName,
-        days: opts.certDays,
+      const certPem = await signCsr(opts.pki.ca, csrFromBody(body), {
+        subject: { commonName: `${NODE_CN_PREFIX}${nodeName}`, organizations: [NODES_ORGANIZATION] },
+        usage: 'client',
         extKeyUsages: extKeyUsagesFrom(header(req, 'extkeyusages')),
-        now: now(),
+        days: opts.certDays,
+        now: new Date(now()),
       });
+      der = new X509Certificate(certPem).raw;
     } catch (err) {
-      if (isKeError(err, SignerErrorCode.badCsr)) throw new HttpError(400, 'invalid certificate request');
+      if (isKeError(err, CertErrorCodes.invalidCsr)) throw new HttpError(400, 'invalid certificate request');
       throw err;
     }
-    opts.log.info({ node: nodeName, remote: req.socket.remoteAddress }, 'edge certificate issued');
+    if (by === 'token' && opts.forgetNode !== undefined) {
+      try {
+        await opts.forgetNode(nodeName);
+      } catch (err) {
+        opts.log.warn({ node: nodeName, err: errorMessage(err) }, 'success points of a joining node not deleted');
+        throw new HttpError(503, 'cannot reset the node\'s sync state; try again');
+      }
+    }
+    opts.log.info({ node: nodeName, remote: req.socket.remoteAddress, by }, 'edge certificate issued');
     opts.metrics.certsIssued.inc();
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': der.byteLength });
     res.end(der);
@@ -167,20 +189,6 @@ export async function startCertServer(opts: CertServerOptions): Promise<CertServ
   );
   server.on('tlsClientError', () => undefined);
   server.requestTimeout = BODY_TIMEOUT_MS;
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => reject(new KeError('KE_CLOUDHUB_LISTEN_FAILED', 'certificate server cannot listen', { cause: err, details: { host: opts.host, port: opts.port } }));
-    server.once('error', onError);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const port = await listenOn(server, opts.host, opts.port, (err) => new KeError('KE_CLOUDHUB_LISTEN_FAILED', 'certificate server cannot listen', { cause: err, details: { host: opts.host, port: opts.port } }));
+  return { port, close: () => closeServer(server) };
 }

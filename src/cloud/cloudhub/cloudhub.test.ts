@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { newMessage, type KubeEdgeMessage } from '../../api/index.js';
 import { isKeError } from '../../base/index.js';
 import { caHash } from '../../platform/certs/index.js';
+import { markUnassign } from '../common/index.js';
 import { TransportErrorCode } from '../../platform/transport/index.js';
 import { readJoinToken } from './token-secret.js';
 import { splitJoinToken, verifyJoinToken } from './join-token.js';
@@ -163,6 +164,28 @@ describe('cloudhub', () => {
     await edge.send(up('response', 'default/pod/p1', 'OK', { source: 'edgecontroller', group: 'resource', parent: del.header.msg_id }));
     await env.until(() => env.syncPoints.removes.length > 0, 'success point removed');
     assert.deepEqual(env.syncPoints.removes[0], { node: 'edge-3', namespace: 'default', uid: 'u1' });
+    edge.conn.close();
+  });
+
+  test('unassign delete: the mark stays off the wire; the same version re-inserted behind it is sent after its ACK', async () => {
+    const edge = await connected('edge-6');
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm6', namespace: 'default', uid: 'cm-6', resourceVersion: '30' } };
+    const ack = (m: KubeEdgeMessage): Promise<void> => edge.send(up('response', 'default/configmap/cm6', 'OK', { source: 'edgecontroller', group: 'resource', parent: m.header.msg_id }));
+    const ins = down('edge-6', 'insert', 'default/configmap/cm6', cm, '30');
+    env.down(ins);
+    await env.until(() => edge.got.some((m) => m.header.msg_id === ins.header.msg_id), 'insert');
+    await ack(ins);
+    await env.until(() => env.syncPoints.acknowledged('edge-6', 'default', 'cm-6') === '30', 'success point');
+    const del = markUnassign(down('edge-6', 'delete', 'default/configmap/cm6', cm, '30'));
+    env.down(del);
+    await env.until(() => edge.got.some((m) => m.header.msg_id === del.header.msg_id), 'unassign delete');
+    assert.equal(edge.got.find((m) => m.header.msg_id === del.header.msg_id)?.header.type, undefined);
+    const again = down('edge-6', 'insert', 'default/configmap/cm6', cm, '30');
+    env.down(again);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(edge.got.some((m) => m.header.msg_id === again.header.msg_id), false, 'waits behind the in-flight delete');
+    await ack(del);
+    await env.until(() => edge.got.some((m) => m.header.msg_id === again.header.msg_id), 're-insert');
     edge.conn.close();
   });
 

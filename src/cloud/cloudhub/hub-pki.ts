@@ -2,12 +2,11 @@
  * cloudhub's PKI: the CA that signs edge certificates (and the join token), and cloudhub's own serving
  * certificate. Files missing or unusable are generated (ECDSA P-256, keys 0600); present ones are reused.
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import type { CloudHubConfig } from '../../api/config/index.js';
 import { KeError } from '../../base/index.js';
-import { certInfo, createCA, isIssuedBy, issueCert, keyMatchesCert, sansMatch, type CertKeyPair } from '../../platform/certs/index.js';
+import { certInfo, createCA, isIssuedBy, issueCert, keyMatchesCert, readOptionalFile, sansMatch, writeFileAtomic, type CertKeyPair } from '../../platform/certs/index.js';
 
 export const HUB_CA_COMMON_NAME = 'KubeEdge';
 export const HUB_SERVER_COMMON_NAME = 'KubeEdge';
@@ -27,25 +26,12 @@ export interface HubPki {
   readonly created: readonly ('ca' | 'server')[];
 }
 
-async function readOptional(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return undefined;
-    throw new KeError(HubErrorCode.pki, 'cannot read PKI file', { cause: err, details: { file } });
-  }
+function readOptional(file: string): Promise<string | undefined> {
+  return readOptionalFile(file, HubErrorCode.pki);
 }
 
-async function writeAtomic(file: string, data: string, mode: number): Promise<void> {
-  try {
-    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, data, { mode });
-    await chmod(tmp, mode);
-    await rename(tmp, file);
-  } catch (err) {
-    throw new KeError(HubErrorCode.pki, 'cannot write PKI file', { cause: err, details: { file } });
-  }
+function writeAtomic(file: string, data: string, mode: number): Promise<void> {
+  return writeFileAtomic(file, data, mode, { dirMode: 0o700, errorCode: HubErrorCode.pki, errorMessage: 'cannot write PKI file' });
 }
 
 function usableCa(pair: CertKeyPair, now: number): boolean {

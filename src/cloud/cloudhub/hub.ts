@@ -17,9 +17,9 @@ import {
 import { errorMessage, type Clock } from '../../base/index.js';
 import type { Logger } from '../../platform/log/index.js';
 import type { FrameConnection, UpgradeDecision, UpgradeInfo } from '../../platform/transport/index.js';
-import { CloudModule, type NodeEvent } from '../common/index.js';
+import { CloudModule, isUnassign, withoutUnassignMark, type NodeEvent } from '../common/index.js';
 import { kindOf, needsAck, notNewer, objectMeta } from './ack-policy.js';
-import { NODE_CN_PREFIX } from './edge-cert-signer.js';
+import { NODE_CN_PREFIX } from './edge-cert-request.js';
 import type { HubMetrics } from './metrics.js';
 import { NodeQueue, type AckItem } from './node-queue.js';
 import { NodeSession, type SessionEnd } from './session.js';
@@ -31,6 +31,8 @@ export interface SyncPointStore {
   acknowledged(nodeName: string, namespace: string | null, uid: string): string | undefined;
   save(nodeName: string, obj: { apiVersion: string; kind: string; namespace: string | null; name: string; uid: string; resourceVersion: string }): Promise<void>;
   remove(nodeName: string, namespace: string | null, uid: string): Promise<void>;
+  /** Deletes every success point of the node (a fresh join); resolves to how many there were. */
+  forgetNode?(nodeName: string, signal?: AbortSignal): Promise<number>;
 }
 
 export interface HubOptions {
@@ -50,7 +52,14 @@ export interface HubOptions {
   readonly send: (to: string, msg: KubeEdgeMessage) => void;
   /** ctx.respond: resolves a module's pending sendSync to this node; false when nobody waits. */
   readonly respond?: (reply: KubeEdgeMessage) => boolean;
+  /** Cap on the waiting messages of a node without a session (text length); default DEFAULT_OFFLINE_QUEUE_BYTES. */
+  readonly maxOfflineQueueBytes?: number;
+  /** True when the node is known to be gone (deleted, or no longer an edge node); its queue is then freed. */
+  readonly nodeGone?: (nodeId: string) => boolean;
 }
+
+/** 16 Mi UTF-16 units of queued text per offline node. */
+export const DEFAULT_OFFLINE_QUEUE_BYTES = 16 * 1024 * 1024;
 
 const MAX_NO_ACK = 10_000;
 
@@ -88,12 +97,36 @@ export class Hub {
         maxResends: this.#opts.maxResends,
         window: this.#opts.ackWindow,
         maxNoAck: MAX_NO_ACK,
+        maxOfflineBytes: this.#opts.maxOfflineQueueBytes ?? DEFAULT_OFFLINE_QUEUE_BYTES,
         onResend: () => this.#opts.metrics.resends.inc(),
         onWritten: () => this.#opts.metrics.messages.inc({ direction: 'downstream' }),
+        onDropped: () => this.#opts.metrics.dropped.inc({ reason: 'offline-queue-full' }),
       });
       this.#queues.set(nodeId, q);
     }
     return q;
+  }
+
+  /** Nodes with a queue (connected or not). */
+  get queueCount(): number {
+    return this.#queues.size;
+  }
+
+  /**
+   * The node was deleted or lost the edge label: its queue is freed now, or when its session ends
+   * (a connected node still gets what is queued, such as the delete of its Node).
+   */
+  nodeRemoved(nodeId: string): void {
+    if (this.#sessions.has(nodeId)) return;
+    this.#freeQueue(nodeId);
+  }
+
+  #freeQueue(nodeId: string): void {
+    const q = this.#queues.get(nodeId);
+    if (q === undefined) return;
+    q.clear();
+    this.#queues.delete(nodeId);
+    this.#opts.log.info({ node: nodeId }, 'queue of a removed node freed');
   }
 
   /** The upgrade check (upgrade-check.ts), logged and counted when refused. */
@@ -149,7 +182,13 @@ export class Hub {
       this.#opts.log.warn({ resource: msg.route.resource, source: msg.route.source, err: errorMessage(err) }, 'downstream message without a node resource dropped');
       return;
     }
-    const text = encodeMessage({ ...msg, route: { ...msg.route, resource: edgeResource } });
+    const unassign = isUnassign(msg);
+    if (!this.#sessions.has(nodeId) && this.#opts.nodeGone?.(nodeId) === true) {
+      this.#freeQueue(nodeId);
+      this.#opts.metrics.dropped.inc({ reason: 'node-gone' });
+      return;
+    }
+    const text = encodeMessage({ ...withoutUnassignMark(msg), route: { ...msg.route, resource: edgeResource } });
     const objRef = ref?.kind === 'object' ? ref : undefined;
     if (objRef !== undefined && needsAck(msg, objRef)) {
       const meta = objectMeta(msg.content);
@@ -157,13 +196,15 @@ export class Hub {
         const namespace = objRef.namespace === NULL_NAMESPACE ? null : objRef.namespace;
         const isDelete = msg.route.operation === Operation.Delete;
         const rv = msg.header.resourceversion ?? meta.resourceVersion;
-        if (!isDelete && notNewer(rv, this.#acknowledged(nodeId, namespace, meta.uid))) {
+        const queue = this.queue(nodeId);
+        // while an unassign delete is on its way, what the node acknowledged is about to be gone
+        if (!isDelete && !queue.unassignPending(meta.uid) && notNewer(rv, this.#acknowledged(nodeId, namespace, meta.uid))) {
           this.#opts.metrics.dropped.inc({ reason: 'stale' });
           this.#opts.log.debug({ node: nodeId, resource: edgeResource, rv }, 'node already has this version');
           return;
         }
-        const item: AckItem = { uid: meta.uid, namespace, resourceType: objRef.resourceType, name: objRef.name ?? meta.name, msgId: msg.header.msg_id, text, resourceVersion: rv, isDelete, content: msg.content };
-        if (this.queue(nodeId).enqueueAck(item) === 'stale') this.#opts.metrics.dropped.inc({ reason: 'stale' });
+        const item: AckItem = { uid: meta.uid, namespace, resourceType: objRef.resourceType, name: objRef.name ?? meta.name, msgId: msg.header.msg_id, text, resourceVersion: rv, isDelete, content: msg.content, ...(isDelete && unassign ? { unassign: true } : {}) };
+        if (queue.enqueueAck(item) === 'stale') this.#opts.metrics.dropped.inc({ reason: 'stale' });
         return;
       }
       this.#opts.log.warn({ node: nodeId, resource: edgeResource, op: msg.route.operation }, 'object without uid sent without ACK tracking');
@@ -195,6 +236,7 @@ export class Hub {
       this.#sessions.delete(session.nodeId);
       this.#opts.metrics.sessions.set(this.#sessions.size);
       this.#queues.get(session.nodeId)?.detach();
+      if (this.#opts.nodeGone?.(session.nodeId) === true) this.#freeQueue(session.nodeId);
       if (announce) this.#nodeEvent(session.nodeId, session.id, 'disconnected');
     }
     session.close(why);

@@ -12,7 +12,7 @@ export interface HubMetrics {
   readonly certsIssued: Counter;
   /** label op: save | remove */
   readonly syncPointFailures: Counter;
-  /** label reason: offline | stale | queue-full */
+  /** label reason: offline | stale | queue-full | offline-queue-full | node-gone */
   readonly dropped: Counter;
 }
 

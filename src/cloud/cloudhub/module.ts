@@ -12,6 +12,7 @@ import { startCertServer, type CertServer } from './cert-server.js';
 import { ensureHubPki } from './hub-pki.js';
 import { Hub, type SyncPointStore } from './hub.js';
 import { hubMetrics } from './metrics.js';
+import { watchEdgeNodes, type EdgeNodeWatch } from './node-watch.js';
 import { refreshJoinTokenLoop } from './token-secret.js';
 
 export interface CloudHubModule extends CloudModule {
@@ -33,12 +34,15 @@ export interface CloudHubTuning {
   readonly ackWindow?: number;
   /** false: do not write the token secret (no API server in the test). */
   readonly tokenSecret?: boolean;
+  /** Cap on the queued text of a node without a session; default DEFAULT_OFFLINE_QUEUE_BYTES. */
+  readonly maxOfflineQueueBytes?: number;
 }
 
 export function createCloudHubModule(config: CloudHubConfig, deps: CloudModuleDeps & { readonly dataDir: string } & CloudHubTuning): CloudHubModule {
   let ws: FrameServer | undefined;
   let certs: CertServer | undefined;
   let hub: Hub | undefined;
+  let nodeWatch: EdgeNodeWatch | undefined;
   let stopper: AbortController | undefined;
   const log = deps.log;
   const metrics = hubMetrics(deps.metrics);
@@ -48,6 +52,7 @@ export function createCloudHubModule(config: CloudHubConfig, deps: CloudModuleDe
     if (pki.created.length > 0) log.info({ created: pki.created, ca: pki.caPath, cert: pki.certPath }, 'cloudhub certificates generated');
     stopper = new AbortController();
     const signal = AbortSignal.any([ctx.signal, stopper.signal]);
+    const syncPoints: SyncPointStore = deps.syncPoints ?? new SyncPoints(deps.client, deps.informers, log.child({ part: 'syncpoints' }));
     const h = new Hub({
       nodeLimit: config.nodeLimit,
       keepaliveMs: config.keepaliveInterval * 1000,
@@ -60,14 +65,29 @@ export function createCloudHubModule(config: CloudHubConfig, deps: CloudModuleDe
       clock: deps.clock ?? systemClock,
       log,
       metrics,
-      syncPoints: deps.syncPoints ?? new SyncPoints(deps.client, deps.informers, log.child({ part: 'syncpoints' })),
+      syncPoints,
       send: (to, msg) => ctx.send(to, msg),
       respond: (reply) => ctx.respond(reply),
+      nodeGone: (node) => nodeWatch?.gone(node) === true,
+      ...(deps.maxOfflineQueueBytes === undefined ? {} : { maxOfflineQueueBytes: deps.maxOfflineQueueBytes }),
     });
     hub = h;
+    nodeWatch = watchEdgeNodes(deps.informers, (node) => h.nodeRemoved(node));
     try {
       if (config.https.enable) {
-        certs = await startCertServer({ host: config.https.address, port: config.https.port, pki, certDays: config.edgeCertSigningDuration, log, metrics });
+        certs = await startCertServer({
+          host: config.https.address,
+          port: config.https.port,
+          pki,
+          certDays: config.edgeCertSigningDuration,
+          log,
+          metrics,
+          connected: (node) => h.session(node) !== undefined,
+          forgetNode: async (node) => {
+            const n = await syncPoints.forgetNode?.(node, signal);
+            if (n !== undefined && n > 0) log.info({ node, syncs: n }, 'joining node: its success points deleted');
+          },
+        });
       }
       if (config.websocket.enable) {
         ws = await createFrameServer({
@@ -113,6 +133,8 @@ export function createCloudHubModule(config: CloudHubConfig, deps: CloudModuleDe
     start,
     async stop() {
       stopper?.abort();
+      nodeWatch?.stop();
+      nodeWatch = undefined;
       hub?.shutdown();
       await closeServers();
     },

@@ -126,3 +126,69 @@ test('replies go before ACK messages', async () => {
   await settle();
   assert.deepEqual(written, ['a-1', 'reply', 'b-1']);
 });
+
+function unassign(uid: string, rv: string, msgId = `${uid}-unassign-${rv}`): AckItem {
+  return { ...item(uid, rv, msgId, true), unassign: true };
+}
+
+test('a re-insert replaces a queued unassign delete; an older version is still stale', async () => {
+  const { q, written, writer } = setup();
+  q.enqueueAck(item('cm', '5'));
+  assert.equal(q.enqueueAck(unassign('cm', '5')), 'replaced');
+  assert.equal(q.unassignPending('cm'), true);
+  assert.equal(q.enqueueAck(item('cm', '4')), 'stale');
+  assert.equal(q.enqueueAck(item('cm', '5', 'cm-again')), 'replaced', 'the same version comes back after an unassign');
+  assert.equal(q.unassignPending('cm'), false);
+  q.attach(writer);
+  await settle();
+  assert.deepEqual(written, ['cm-again']);
+});
+
+test('a re-insert waits behind an in-flight unassign delete and goes out after its ACK', async () => {
+  const { q, written, writer } = setup();
+  q.attach(writer);
+  q.enqueueAck(unassign('cm', '5'));
+  await settle();
+  assert.equal(q.unassignPending('cm'), true);
+  assert.equal(q.enqueueAck(item('cm', '5', 'cm-again')), 'queued');
+  await settle();
+  assert.deepEqual(written, ['cm-unassign-5']);
+  assert.equal(q.ack('cm-unassign-5')?.unassign, true);
+  await settle();
+  assert.deepEqual(written, ['cm-unassign-5', 'cm-again']);
+});
+
+test('after a delete of a gone object (not an unassign), in flight or queued, inserts stay stale', async () => {
+  const { q, writer } = setup();
+  q.attach(writer);
+  q.enqueueAck(item('a', '1', 'a-del', true));
+  await settle();
+  assert.equal(q.unassignPending('a'), false);
+  assert.equal(q.enqueueAck(item('a', '2')), 'stale');
+});
+
+test('offline, the waiting messages are capped in text length: the oldest are dropped and counted', async () => {
+  const clock = createFakeClock(0);
+  const dropped: string[] = [];
+  const q = new NodeQueue({ clock, resendMs: 5000, maxResends: 4, window: 10, maxNoAck: 10, maxOfflineBytes: 10, onResend: () => undefined, onWritten: () => undefined, onDropped: (i) => dropped.push(i.msgId) });
+  const big = (uid: string, rv: string): AckItem => ({ ...item(uid, rv), text: `${uid}${rv}`.padEnd(4, '.') });
+  q.enqueueAck(big('a', '1'));
+  q.enqueueAck(big('b', '1'));
+  assert.equal(q.pendingBytes, 8);
+  q.enqueueAck(big('a', '2')); // replaces in place: no growth
+  assert.equal(q.pendingBytes, 8);
+  q.enqueueAck(big('c', '1'));
+  assert.deepEqual(dropped, ['a-2'], 'the oldest waiting message went');
+  assert.equal(q.pendingBytes, 8);
+  assert.equal(q.pendingCount, 2);
+  // connected, nothing is dropped
+  const written: string[] = [];
+  q.attach(async (t) => {
+    written.push(t);
+  });
+  for (const uid of ['d', 'e', 'f', 'g']) q.enqueueAck(big(uid, '1'));
+  await settle();
+  assert.deepEqual(dropped, ['a-2']);
+  assert.equal(written.length, 6);
+  assert.equal(q.pendingBytes, 0);
+});

@@ -4,6 +4,9 @@
  * hold the wire text already (resource in edge form). At most one message per UID is in flight; an
  * unacknowledged one is resent every `resendMs`, and after `maxResends` resends goes to the back of the
  * queue. The queue outlives sessions: `attach` a writer when the node connects, `detach` when it goes.
+ * While no session is attached the waiting ACK messages are capped at `maxOfflineBytes` (text length):
+ * the oldest are dropped (`onDropped`); the node gets them again when it connects (edgecontroller
+ * resends everything) and synccontroller repairs what its success points say it misses.
  */
 import type { Clock } from '../../base/index.js';
 import { notNewer } from './ack-policy.js';
@@ -17,6 +20,11 @@ export interface AckItem {
   readonly text: string;
   readonly resourceVersion: string | undefined;
   readonly isDelete: boolean;
+  /**
+   * A delete of an object that still exists (no longer needed on the node): a later insert/update of
+   * the UID replaces it while it waits, or follows it once it is acknowledged.
+   */
+  readonly unassign?: boolean;
   /** The object content, for the success point. */
   readonly content: unknown;
 }
@@ -40,13 +48,31 @@ export interface NodeQueueOptions {
   readonly window: number;
   /** Most no-ACK messages waiting; more are dropped. */
   readonly maxNoAck: number;
+  /** Most text (UTF-16 units) of waiting ACK messages kept while no session is attached; unlimited when absent. */
+  readonly maxOfflineBytes?: number;
   readonly onResend: () => void;
   readonly onWritten: () => void;
+  /** Called for each waiting message dropped to stay within maxOfflineBytes. */
+  readonly onDropped?: (item: AckItem) => void;
+}
+
+/** Whether non-delete `item` is outdated by `than`, a version of the same UID already queued or in flight. */
+function isStale(item: AckItem, than: AckItem | undefined): boolean {
+  if (than === undefined) return false;
+  if (than.isDelete && than.unassign !== true) return true;
+  if (than.isDelete) return olderThan(item.resourceVersion, than.resourceVersion);
+  return notNewer(item.resourceVersion, than.resourceVersion);
+}
+
+/** True when `rv` is known to be older than `than`. */
+function olderThan(rv: string | undefined, than: string | undefined): boolean {
+  return notNewer(rv, than) && !notNewer(than, rv);
 }
 
 export class NodeQueue {
   readonly #opts: NodeQueueOptions;
   readonly #pending = new Map<string, AckItem>();
+  #pendingBytes = 0;
   readonly #inFlight = new Map<string, InFlight>();
   readonly #byMsgId = new Map<string, string>();
   #noAck: string[] = [];
@@ -68,6 +94,11 @@ export class NodeQueue {
     return this.#pending.size;
   }
 
+  /** Text length of the waiting ACK messages. */
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
   get inFlightCount(): number {
     return this.#inFlight.size;
   }
@@ -76,16 +107,22 @@ export class NodeQueue {
     return this.#noAck.length;
   }
 
-  /** Adds an ACK-tracked message; 'stale' when a queued or in-flight version of the UID is as new or newer. */
+  /** True when an unassign delete of `uid` waits or is in flight (the node is about to lose that object). */
+  unassignPending(uid: string): boolean {
+    return this.#pending.get(uid)?.unassign === true || this.#inFlight.get(uid)?.item.unassign === true;
+  }
+
+  /**
+   * Adds an ACK-tracked message; 'stale' when a queued or in-flight version of the UID is as new or
+   * newer, or the UID was deleted. After an unassign delete only an older version is stale.
+   */
   enqueueAck(item: AckItem): EnqueueResult {
     const queued = this.#pending.get(item.uid);
     const flying = this.#inFlight.get(item.uid)?.item;
-    if (!item.isDelete) {
-      if (queued !== undefined && (queued.isDelete || notNewer(item.resourceVersion, queued.resourceVersion))) return 'stale';
-      if (flying !== undefined && (flying.isDelete || notNewer(item.resourceVersion, flying.resourceVersion))) return 'stale';
-    }
+    if (!item.isDelete && (isStale(item, queued) || isStale(item, flying))) return 'stale';
     // Map.set on an existing key keeps its place: the newer version goes out where the older one waited
-    this.#pending.set(item.uid, item);
+    this.#put(item);
+    this.#trimOffline(item.uid);
     this.#pump();
     return queued === undefined ? 'queued' : 'replaced';
   }
@@ -116,7 +153,7 @@ export class NodeQueue {
   #lateAck(msgId: string): AckItem | undefined {
     for (const [uid, item] of this.#pending) {
       if (item.msgId !== msgId) continue;
-      this.#pending.delete(uid);
+      this.#take(uid);
       return item;
     }
     return undefined;
@@ -139,16 +176,45 @@ export class NodeQueue {
     }
     this.#inFlight.clear();
     this.#byMsgId.clear();
-    const rest = [...this.#pending.entries()];
+    const rest = [...this.#pending.values()];
     this.#pending.clear();
-    for (const item of back) if (!rest.some(([uid]) => uid === item.uid)) this.#pending.set(item.uid, item);
-    for (const [uid, item] of rest) this.#pending.set(uid, item);
+    this.#pendingBytes = 0;
+    for (const item of back) if (!rest.some((r) => r.uid === item.uid)) this.#put(item);
+    for (const item of rest) this.#put(item);
+    this.#trimOffline(undefined);
   }
 
   /** Drops everything (cloudhub stops). */
   clear(): void {
     this.detach();
     this.#pending.clear();
+    this.#pendingBytes = 0;
+  }
+
+  #put(item: AckItem): void {
+    const old = this.#pending.get(item.uid);
+    if (old !== undefined) this.#pendingBytes -= old.text.length;
+    this.#pending.set(item.uid, item);
+    this.#pendingBytes += item.text.length;
+  }
+
+  #take(uid: string): void {
+    const old = this.#pending.get(uid);
+    if (old === undefined) return;
+    this.#pending.delete(uid);
+    this.#pendingBytes -= old.text.length;
+  }
+
+  /** Offline: drops the oldest waiting messages (never `keep`, the one just added) until within maxOfflineBytes. */
+  #trimOffline(keep: string | undefined): void {
+    const max = this.#opts.maxOfflineBytes;
+    if (max === undefined || this.#writer !== undefined) return;
+    for (const [uid, item] of this.#pending) {
+      if (this.#pendingBytes <= max) return;
+      if (uid === keep) continue;
+      this.#take(uid);
+      this.#opts.onDropped?.(item);
+    }
   }
 
   #pump(): void {
@@ -192,7 +258,7 @@ export class NodeQueue {
     if (this.#inFlight.size >= this.#opts.window) return undefined;
     for (const [uid, item] of this.#pending) {
       if (this.#inFlight.has(uid)) continue;
-      this.#pending.delete(uid);
+      this.#take(uid);
       const f: InFlight = { item, resends: 0, timer: undefined };
       this.#inFlight.set(uid, f);
       this.#byMsgId.set(item.msgId, uid);
@@ -215,7 +281,7 @@ export class NodeQueue {
       // give others a turn: back to the end of the queue, unless a newer version already waits
       this.#inFlight.delete(uid);
       this.#byMsgId.delete(f.item.msgId);
-      if (!this.#pending.has(uid)) this.#pending.set(uid, f.item);
+      if (!this.#pending.has(uid)) this.#put(f.item);
     } else {
       f.resends++;
       this.#opts.onResend();

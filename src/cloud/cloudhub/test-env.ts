@@ -4,20 +4,15 @@
  * edgecontroller and synccontroller, a fake clock for cloudhub's timers, an in-memory success-point
  * store, and edge clients that dial with certificates from the hub's CA.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { DEFAULT_CLOUDCORE_CONFIG, type CloudHubConfig } from '../../api/config/index.js';
 import type { KubeEdgeMessage } from '../../api/index.js';
 import { createFakeClock, createRuntime, type FakeClock, type Runtime } from '../../beehive/index.js';
-import { ApiServer } from '../../kube/apiserver/index.js';
-import { InformerFactory, KubeClient, KubeConnection } from '../../kube/client/index.js';
+import type { KubeClient } from '../../kube/client/index.js';
 import { issueCert } from '../../platform/certs/index.js';
-import { silentLogger } from '../../platform/log/index.js';
 import { MetricsRegistry } from '../../platform/metrics/index.js';
-import { openSqliteStore } from '../../platform/store/index.js';
 import { dialFrameServer, type FrameConnection } from '../../platform/transport/index.js';
-import { CloudModule as Names, type CloudModule } from '../common/index.js';
+import { CloudModule as Names } from '../common/index.js';
+import { recordingModule, startApiServerEnv, until } from '../common/test-env.js';
 import { ensureHubPki, type HubPki } from './hub-pki.js';
 import type { SyncPointStore } from './hub.js';
 import { createCloudHubModule, type CloudHubModule } from './module.js';
@@ -39,6 +34,12 @@ export class MemorySyncPoints implements SyncPointStore {
   async remove(node: string, namespace: string | null, uid: string): Promise<void> {
     this.removes.push({ node, namespace, uid });
     this.saved.delete(`${node}/${namespace ?? ''}/${uid}`);
+  }
+
+  async forgetNode(node: string): Promise<number> {
+    const mine = [...this.saved.keys()].filter((k) => k.startsWith(`${node}/`));
+    for (const k of mine) this.saved.delete(k);
+    return mine.length;
   }
 }
 
@@ -69,27 +70,9 @@ export interface HubEnv {
   close(): Promise<void>;
 }
 
-function recorder(name: string, into: KubeEdgeMessage[]): CloudModule {
-  return {
-    name,
-    group: name,
-    async start(ctx) {
-      void (async () => {
-        for await (const m of ctx.receive()) into.push(m);
-      })();
-    },
-    async stop() {},
-  };
-}
-
 export async function startHubEnv(overrides: Partial<CloudHubConfig> = {}): Promise<HubEnv> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ke-cloudhub-'));
-  const log = silentLogger();
-  const store = openSqliteStore({ path: path.join(dir, 'state.db'), checkpoints: 'inline' });
-  const server = new ApiServer({ store, log, host: '127.0.0.1', port: 0, anonymousAllowed: true });
-  const { port } = await server.start();
-  const client = new KubeClient(new KubeConnection({ server: `http://127.0.0.1:${port}` }));
-  const informers = new InformerFactory(client);
+  const api = await startApiServerEnv('ke-cloudhub-');
+  const { client, informers, log, dir } = api;
   const metrics = new MetricsRegistry();
   const clock = createFakeClock(1_800_000_000_000);
   const syncPoints = new MemorySyncPoints();
@@ -102,18 +85,10 @@ export async function startHubEnv(overrides: Partial<CloudHubConfig> = {}): Prom
   const hub = createCloudHubModule(config, { client, informers, log, metrics, dataDir: dir, syncPoints, clock });
   const edgecontroller: KubeEdgeMessage[] = [];
   const synccontroller: KubeEdgeMessage[] = [];
-  const runtime = createRuntime<KubeEdgeMessage>({ modules: [recorder(Names.EdgeController, edgecontroller), recorder(Names.SyncController, synccontroller), hub], log });
+  const runtime = createRuntime<KubeEdgeMessage>({ modules: [recordingModule(Names.EdgeController, edgecontroller), recordingModule(Names.SyncController, synccontroller), hub], log });
   await runtime.start();
   const pki = await ensureHubPki(config, dir);
   const edges: Edge[] = [];
-
-  async function until(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
 
   return {
     client,
@@ -125,7 +100,7 @@ export async function startHubEnv(overrides: Partial<CloudHubConfig> = {}): Prom
     runtime,
     edgecontroller,
     synccontroller,
-    until,
+    until: (pred, what, timeoutMs) => until(pred, what, timeoutMs, 5),
     down: (msg) => runtime.router.send(Names.CloudHub, msg),
     async dial(node, opts = {}) {
       const cert = await issueCert(pki.ca, { commonName: opts.cn ?? `system:node:${node}`, organizations: ['system:nodes'], usage: 'client' });
@@ -151,10 +126,7 @@ export async function startHubEnv(overrides: Partial<CloudHubConfig> = {}): Prom
     async close() {
       for (const e of edges) e.conn.terminate();
       await runtime.stop();
-      client.close();
-      await server.stop();
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await api.close();
     },
   };
 }

@@ -4,7 +4,7 @@
  * must the node segment of a `/<project>/<node>/events` path; new nodes beyond `nodeLimit` get 503.
  */
 import type { UpgradeInfo } from '../../platform/transport/index.js';
-import { NODE_CN_PREFIX } from './edge-cert-signer.js';
+import { NODE_CN_PREFIX } from './edge-cert-request.js';
 
 /** A DNS-1123 subdomain, as Kubernetes requires of node names. */
 const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -71,3 +71,5 @@ export {
   ensureReliableSyncCrds,
   type SyncedObject,
 } from './objectsync.js';
+export { UNASSIGN_TYPE, isUnassign, markUnassign, withoutUnassignMark } from './unassign.js';
+export { POD_NODE_INDEX, RefKind, parseRefKey, podNodeIndex, podRefs, podServiceAccount, refKey, type RefKey } from './pod-refs.js';

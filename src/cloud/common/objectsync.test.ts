@@ -1,52 +1,27 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ApiServer } from '../../kube/apiserver/index.js';
-import { InformerFactory, KubeClient, KubeConnection } from '../../kube/client/index.js';
+import type { InformerFactory, KubeClient } from '../../kube/client/index.js';
 import { silentLogger } from '../../platform/log/index.js';
-import { openSqliteStore, type SqliteStore } from '../../platform/store/index.js';
 import { CLUSTER_OBJECT_SYNCS, OBJECT_SYNCS, OBJECT_SYNC_NODE_LABEL, SyncPoints, ensureReliableSyncCrds } from './objectsync.js';
+import { startApiServerEnv, until, type ApiServerEnv } from './test-env.js';
 
-let dir = '';
-let store: SqliteStore;
-let server: ApiServer;
+let env: ApiServerEnv;
 let client: KubeClient;
 let informers: InformerFactory;
-const abort = new AbortController();
+let signal: AbortSignal;
 
 before(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'ke-objsync-'));
-  store = openSqliteStore({ path: path.join(dir, 'state.db'), checkpoints: 'inline' });
-  server = new ApiServer({ store, log: silentLogger(), host: '127.0.0.1', port: 0, anonymousAllowed: true });
-  const { port } = await server.start();
-  client = new KubeClient(new KubeConnection({ server: `http://127.0.0.1:${port}` }));
-  informers = new InformerFactory(client);
+  env = await startApiServerEnv('ke-objsync-');
+  ({ client, informers, signal } = env);
 });
 
-after(async () => {
-  abort.abort();
-  await informers.stop();
-  client.close();
-  await server.stop();
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function until(pred: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 5000;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+after(() => env.close());
 
 test('CRDs are created once and served; success points are saved, newest first, read from the caches and removed', async () => {
-  await ensureReliableSyncCrds(client, abort.signal);
-  await ensureReliableSyncCrds(client, abort.signal); // idempotent
+  await ensureReliableSyncCrds(client, signal);
+  await ensureReliableSyncCrds(client, signal); // idempotent
   const points = new SyncPoints(client, informers, silentLogger());
-  informers.start(abort.signal);
+  informers.start(signal);
   await points.synced();
 
   const obj = { apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'p1', uid: 'uid-1', resourceVersion: '12' };
@@ -70,4 +45,36 @@ test('CRDs are created once and served; success points are saved, newest first, 
   await points.remove('edge.one', 'default', 'uid-1'); // NotFound is fine
   await until(() => points.acknowledged('edge.one', 'default', 'uid-1') === undefined, 'the removal to reach the cache');
   assert.equal(points.acknowledged('edge.two', 'default', 'uid-1'), undefined);
+});
+
+test('forgetNode deletes every success point of one node, namespaced and cluster-scoped, and waits for the caches', async () => {
+  await ensureReliableSyncCrds(client, signal);
+  const points = new SyncPoints(client, informers, silentLogger());
+  informers.start(signal);
+  await points.synced();
+  await points.save('edge.x', { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'c', uid: 'ux-1', resourceVersion: '3' });
+  await points.save('edge.x', { apiVersion: 'v1', kind: 'Node', namespace: null, name: 'edge.x', uid: 'ux-2', resourceVersion: '4' });
+  await points.save('edge.y', { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'c', uid: 'ux-1', resourceVersion: '3' });
+  await until(() => points.acknowledged('edge.x', null, 'ux-2') === '4' && points.acknowledged('edge.y', 'default', 'ux-1') === '3', 'the caches');
+  assert.equal(await points.forgetNode('edge.x', signal), 2);
+  assert.equal(points.acknowledged('edge.x', 'default', 'ux-1'), undefined);
+  assert.equal(points.acknowledged('edge.x', null, 'ux-2'), undefined);
+  await assert.rejects(client.get(CLUSTER_OBJECT_SYNCS, undefined, 'edge.x.ux-2'));
+  assert.equal(points.acknowledged('edge.y', 'default', 'ux-1'), '3', 'other nodes keep theirs');
+  assert.equal(await points.forgetNode('edge.x', signal), 0);
+});
+
+test('a removed success point reads as none at once, before the cache shows the deletion; a new save shows again', async () => {
+  await ensureReliableSyncCrds(client, signal);
+  const points = new SyncPoints(client, informers, silentLogger());
+  informers.start(signal);
+  await points.synced();
+  const obj = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'c', uid: 'ur-1', resourceVersion: '8' };
+  await points.save('edge.r', obj);
+  await until(() => points.acknowledged('edge.r', 'default', 'ur-1') === '8', 'the cache');
+  const removal = points.remove('edge.r', 'default', 'ur-1');
+  assert.equal(points.acknowledged('edge.r', 'default', 'ur-1'), undefined);
+  await removal;
+  await points.save('edge.r', obj);
+  await until(() => points.acknowledged('edge.r', 'default', 'ur-1') === '8', 'saved again');
 });

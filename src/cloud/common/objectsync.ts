@@ -37,6 +37,8 @@ export const OBJECT_SYNC_NODE_LABEL = 'kubeedge.io/node-name';
 const CRDS: ResourceRef = resourceRef<KubeObject>('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false);
 const CALL_TIMEOUT_MS = 15_000;
 const SAVE_ATTEMPTS = 5;
+const FORGET_WAIT_MS = 10_000;
+const FORGET_POLL_MS = 50;
 
 /** What a success point records about the acknowledged object. */
 export interface SyncedObject {
@@ -55,37 +57,91 @@ export class SyncPoints {
   readonly #cluster: SharedInformer<ObjectSync>;
   /** Saves and removes of one sync object run one after another. */
   readonly #chains = new Map<string, Promise<void>>();
+  /** Points removed here (by sync key) until the caches show them gone or a newer save replaces them. */
+  readonly #removing = new Set<string>();
 
   constructor(client: KubeClient, informers: InformerFactory, log: Logger) {
     this.#client = client;
     this.#log = log;
     this.#namespaced = informers.informer(OBJECT_SYNCS);
     this.#cluster = informers.informer(CLUSTER_OBJECT_SYNCS);
+    // a removal is complete for readers once the cache shows it
+    this.#namespaced.onDelete((sync) => this.#removing.delete(`${sync.metadata?.namespace ?? ''}/${sync.metadata?.name ?? ''}`));
+    this.#cluster.onDelete((sync) => this.#removing.delete(`/${sync.metadata?.name ?? ''}`));
   }
 
-  /** The resourceVersion node `nodeName` acknowledged for object `uid`, from the informer caches. */
+  /**
+   * The resourceVersion node `nodeName` acknowledged for object `uid`, from the informer caches; none
+   * for a point removed here whose deletion the cache does not show yet (the node no longer has it).
+   */
   acknowledged(nodeName: string, namespace: string | null, uid: string): string | undefined {
     const name = objectSyncName(nodeName, uid);
+    const key = `${namespace ?? ''}/${name}`;
     const sync = namespace === null ? this.#cluster.get(undefined, name) : this.#namespaced.get(namespace, name);
+    if (this.#removing.has(key)) return undefined;
     return sync?.status?.objectResourceVersion;
   }
 
   /** Records that `nodeName` has `obj` at its resourceVersion; an older version never overwrites a newer one. */
   save(nodeName: string, obj: SyncedObject): Promise<void> {
     const name = objectSyncName(nodeName, obj.uid);
-    return this.#serial(`${obj.namespace ?? ''}/${name}`, () => this.#save(nodeName, name, obj));
+    const key = `${obj.namespace ?? ''}/${name}`;
+    this.#removing.delete(key);
+    return this.#serial(key, () => this.#save(nodeName, name, obj));
   }
 
   /** Forgets the success point (the node deleted the object). A missing one is fine. */
   remove(nodeName: string, namespace: string | null, uid: string): Promise<void> {
     const name = objectSyncName(nodeName, uid);
-    return this.#serial(`${namespace ?? ''}/${name}`, async () => {
+    const key = `${namespace ?? ''}/${name}`;
+    this.#removing.add(key);
+    return this.#serial(key, async () => {
       try {
         await this.#client.delete(namespace === null ? CLUSTER_OBJECT_SYNCS : OBJECT_SYNCS, namespace ?? undefined, name, { timeoutMs: CALL_TIMEOUT_MS });
       } catch (err) {
-        if (!isNotFound(err)) throw err;
+        if (isNotFound(err)) {
+          // nothing was there: the cache will not report a deletion
+          this.#removing.delete(key);
+          return;
+        }
+        this.#removing.delete(key);
+        throw err;
       }
     });
+  }
+
+  /**
+   * Deletes every ObjectSync and ClusterObjectSync of `nodeName` (a node joining afresh), then waits
+   * (up to FORGET_WAIT_MS) until the caches cloudhub reads no longer hold them. Resolves to the count.
+   */
+  async forgetNode(nodeName: string, signal?: AbortSignal): Promise<number> {
+    const labelSelector = `${OBJECT_SYNC_NODE_LABEL}=${nodeName}`;
+    const call = { timeoutMs: CALL_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) };
+    let n = 0;
+    for (const ref of [OBJECT_SYNCS, CLUSTER_OBJECT_SYNCS]) {
+      const list = await this.#client.list(ref, { labelSelector, ...call });
+      for (const sync of list.items) {
+        const name = sync.metadata?.name;
+        if (name === undefined) continue;
+        const ns = ref === CLUSTER_OBJECT_SYNCS ? undefined : sync.metadata?.namespace;
+        await this.#serial(`${ns ?? ''}/${name}`, async () => {
+          try {
+            await this.#client.delete(ref, ns, name, call);
+          } catch (err) {
+            if (!isNotFound(err)) throw err;
+          }
+        });
+        n++;
+      }
+    }
+    const deadline = Date.now() + FORGET_WAIT_MS;
+    while (this.#cachedOf(nodeName) && Date.now() < deadline && signal?.aborted !== true) await sleep(FORGET_POLL_MS, signal).catch(() => undefined);
+    return n;
+  }
+
+  #cachedOf(nodeName: string): boolean {
+    const mine = (s: ObjectSync): boolean => s.metadata?.labels?.[OBJECT_SYNC_NODE_LABEL] === nodeName;
+    return this.#namespaced.list().some(mine) || this.#cluster.list().some(mine);
   }
 
   /** Resolves once both informers delivered their first list. */

@@ -17,13 +17,11 @@ import {
   type V1Secret,
   type V1Service,
 } from '../../kube/client/index.js';
-import { EDGE_NODE_LABEL } from '../common/index.js';
+import { EDGE_NODE_LABEL, POD_NODE_INDEX, RefKind, markUnassign, parseRefKey, podNodeIndex, podRefs, refKey, type RefKey } from '../common/index.js';
 import type { Logger } from '../../platform/log/index.js';
 import { LocationCache } from './location.js';
-import { RefKind, parseRefKey, podRefs, refKey, type RefKey } from './pod-refs.js';
 
-/** Pods by spec.nodeName; added to the shared pods informer. */
-export const POD_NODE_INDEX = 'edgecontroller.spec.nodeName';
+export { POD_NODE_INDEX };
 
 export interface DownstreamInformers {
   readonly nodes: SharedInformer<V1Node>;
@@ -54,10 +52,18 @@ export function downstreamMessage(node: string, operation: string, resourceType:
   });
 }
 
-/** Whether a Node changed in a way its edge must learn (labels, annotations, spec, deletion); status it reports itself. */
+function readyStatus(n: V1Node): string | undefined {
+  return n.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+}
+
+/**
+ * Whether a Node changed in a way its edge must learn (labels, annotations, spec, deletion, and its Ready
+ * condition, so an edge marked Unknown while it runs re-reports at once); the rest of status it reports itself.
+ */
 function nodeChangedForEdge(a: V1Node, b: V1Node): boolean {
   const same = (x: unknown, y: unknown): boolean => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
   return !(
+    readyStatus(a) === readyStatus(b) &&
     same(a.metadata?.labels, b.metadata?.labels) &&
     same(a.metadata?.annotations, b.metadata?.annotations) &&
     same(a.spec, b.spec) &&
@@ -79,7 +85,7 @@ export class Downstream {
     this.#emit = emit;
     this.#log = log;
     if (!informers.pods.hasIndex(POD_NODE_INDEX)) {
-      informers.pods.addIndex(POD_NODE_INDEX, (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []));
+      informers.pods.addIndex(POD_NODE_INDEX, podNodeIndex);
     }
   }
 
@@ -150,9 +156,10 @@ export class Downstream {
     return n;
   }
 
-  #send(node: string, op: DownOp, resourceType: string, obj: KubeObject): void {
+  #send(node: string, op: DownOp, resourceType: string, obj: KubeObject, unassign = false): void {
     try {
-      this.#emit(downstreamMessage(node, op, resourceType, obj));
+      const msg = downstreamMessage(node, op, resourceType, obj);
+      this.#emit(unassign ? markUnassign(msg) : msg);
     } catch (err) {
       this.#log.warn({ err, node, resourceType, operation: op }, 'downstream message not built');
     }
@@ -265,8 +272,9 @@ export class Downstream {
     for (const ref of refs) {
       const obj = this.#refObject(ref);
       const parsed = parseRefKey(ref);
-      // an object no longer cached was deleted, and that delete already went out
-      if (obj !== undefined && parsed !== undefined) this.#send(node, Operation.Delete, parsed.kind, obj);
+      // an object no longer cached was deleted, and that delete already went out; one still cached is
+      // only no longer needed on this node: an unassign, which a later insert of it must not be stale to
+      if (obj !== undefined && parsed !== undefined) this.#send(node, Operation.Delete, parsed.kind, obj, true);
     }
   }
 }

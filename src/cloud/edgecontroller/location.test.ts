@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LocationCache } from './location.js';
-import { podRefs, podServiceAccount } from './pod-refs.js';
+import { podRefs, podServiceAccount } from '../common/index.js';
 
 test('podRefs finds configmaps and secrets in volumes, projected sources, env, envFrom and imagePullSecrets', () => {
   const refs = podRefs({

@@ -3,7 +3,7 @@
  * per node how many of its pods use each ConfigMap / Secret. A ref goes to a node when its count
  * goes 0 → 1 and is deleted there when it drops back to 0.
  */
-import type { RefKey } from './pod-refs.js';
+import type { RefKey } from '../common/index.js';
 
 export interface TrackedPod {
   readonly node: string;

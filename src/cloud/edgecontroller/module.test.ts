@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { newMessage, type KubeEdgeMessage } from '../../api/index.js';
 import { isJsonObject } from '../../base/index.js';
 import { RESOURCES, type V1Node, type V1Pod } from '../../kube/client/index.js';
-import { EDGE_NODE_LABEL } from '../common/index.js';
+import { EDGE_NODE_LABEL, isUnassign } from '../common/index.js';
 import { createEdgeControllerModule } from './module.js';
 import { startTestEnv, type TestEnv } from './test-env.js';
 
@@ -79,6 +79,8 @@ describe('downstream', () => {
     assert.equal(env.hub.filter((m) => m.route.resource.startsWith('node/e2/') && m.route.resource.includes('cm1')).length, 0);
     await env.client.delete(RESOURCES.pods, 'default', 'p2', { gracePeriodSeconds: 0 });
     await env.until(() => sent('node/e1/default/configmap/cm1', 'delete').length > 0, 'configmap delete');
+    assert.ok(sent('node/e1/default/configmap/cm1', 'delete').every((m) => isUnassign(m)), 'the ConfigMap still exists: an unassign delete');
+    await env.client.delete(RESOURCES.configmaps, 'default', 'cm1');
   });
 
   it('resends a node its objects when it connects', async () => {
@@ -197,7 +199,9 @@ describe('upstream', () => {
     // API's answer (our embedded API server does not serve the token subresource: an error status)
     const r3 = await call(up('e3', 'query', 'default/serviceaccounttoken/default', { spec: { audiences: null } }));
     assert.equal(errStatus(r3.content)['code'], 403);
-    const r4 = await call(up('e1', 'query', 'default/serviceaccounttoken/default', { spec: { audiences: null } }));
+    const unbound = await call(up('e1', 'query', 'default/serviceaccounttoken/default', { spec: { audiences: null } }));
+    assert.equal(errStatus(unbound.content)['code'], 403, 'an unbound token is never issued');
+    const r4 = await call(up('e1', 'query', 'default/serviceaccounttoken/default', { spec: { audiences: null, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'p5' } } }));
     assert.ok(isJsonObject(r4.content));
     if (r4.content['kind'] !== 'TokenRequest') assert.ok([404, 405, 501].includes(Number(errStatus(r4.content)['code'])));
   });

@@ -7,6 +7,7 @@ import { errorMessage } from '../../base/index.js';
 import { RESOURCES, type V1Pod } from '../../kube/client/index.js';
 import { CloudGroup, CloudModule as CloudModuleName, type CloudModule, type CloudModuleDeps } from '../common/index.js';
 import { Downstream, POD_NODE_INDEX, type DownstreamInformers } from './downstream.js';
+import { KeyedChain, orderKey } from './keyed-chain.js';
 import { edgeControllerMetrics } from './metrics.js';
 import { Outbox } from './outbox.js';
 import { kubeStatus, errorContent, statusOf, StatusReason } from './replies.js';
@@ -140,10 +141,12 @@ export function createEdgeControllerModule(config: EdgeControllerConfig, deps: C
         }
       };
 
+      const order = new KeyedChain();
       const inbox = (async (): Promise<void> => {
         for await (const msg of ctx.receive()) {
           while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
-          const p = handle(msg).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'edgecontroller handler crashed'));
+          // one request of a resource at a time, in arrival order (two status patches of a pod); other resources run alongside
+          const p = order.run(orderKey(msg.route.resource), () => handle(msg).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'edgecontroller handler crashed')));
           inFlight.add(p);
           void p.finally(() => inFlight.delete(p));
         }

@@ -13,7 +13,7 @@ export interface KubeStatus {
   readonly status: 'Failure';
   readonly message: string;
   readonly reason: string;
-  readonly details?: { readonly name?: string; readonly group?: string; readonly kind?: string };
+  readonly details?: { readonly name?: string; readonly group?: string; readonly kind?: string; readonly uid?: string };
   readonly code: number;
 }
 
@@ -26,6 +26,7 @@ export const StatusReason = {
   BadRequest: 'BadRequest',
   Forbidden: 'Forbidden',
   NotFound: 'NotFound',
+  Conflict: 'Conflict',
   MethodNotAllowed: 'MethodNotAllowed',
   NotImplemented: 'NotImplemented',
   InternalError: 'InternalError',

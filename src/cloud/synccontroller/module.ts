@@ -6,12 +6,18 @@
  */
 import { Group, Operation, Source, cloudObjectResource, newMessage } from '../../api/index.js';
 import { errorMessage, sleep } from '../../base/index.js';
-import { RESOURCES, dropManagedFields, isNotFound, type KubeObject, type SharedInformer } from '../../kube/client/index.js';
+import { RESOURCES, dropManagedFields, isNotFound, type KubeObject, type SharedInformer, type V1Pod } from '../../kube/client/index.js';
 import {
   CLUSTER_OBJECT_SYNCS,
   CloudGroup,
   CloudModule as CloudModuleName,
   OBJECT_SYNCS,
+  POD_NODE_INDEX,
+  RefKind,
+  markUnassign,
+  podNodeIndex,
+  podRefs,
+  refKey,
   type CloudModule,
   type CloudModuleDeps,
 } from '../common/index.js';
@@ -46,6 +52,12 @@ export function createSyncControllerModule(config: SyncControllerConfig, deps: C
         Node: inf.informer(RESOURCES.nodes),
       };
       const nodes = inf.informer(RESOURCES.nodes);
+      const pods = inf.informer(RESOURCES.pods);
+      if (!pods.hasIndex(POD_NODE_INDEX)) pods.addIndex(POD_NODE_INDEX, podNodeIndex);
+      const usedOnNode = (kind: 'ConfigMap' | 'Secret', namespace: string, name: string, node: string): boolean => {
+        const key = refKey(kind === 'ConfigMap' ? RefKind.ConfigMap : RefKind.Secret, namespace, name);
+        return pods.byIndex(POD_NODE_INDEX, node).some((p: V1Pod) => podRefs(p).includes(key));
+      };
       const recent = new RecentSends(config.resendWindowMs ?? 30_000);
       const all = [syncs, clusterSyncs, ...Object.values(byKind)];
 
@@ -64,14 +76,16 @@ export function createSyncControllerModule(config: SyncControllerConfig, deps: C
         const key = `${a.node}|${a.uid}|${rv}`;
         if (recent.has(key)) return;
         const meta = a.object.metadata ?? {};
-        const msg = newMessage({
+        const built = newMessage({
           source: Source.SyncController,
           group: Group.Resource,
           operation: a.kind === 'update' ? Operation.Update : Operation.Delete,
           resource: cloudObjectResource(a.node, meta.namespace === undefined || meta.namespace === '' ? null : meta.namespace, a.resourceType, meta.name ?? ''),
           content: dropManagedFields(a.object),
           ...(a.kind === 'update' ? { resourceVersion: a.resourceVersion } : {}),
+          ...(a.kind === 'delete' && a.unassign === true && meta.resourceVersion !== undefined ? { resourceVersion: meta.resourceVersion } : {}),
         });
+        const msg = a.kind === 'delete' && a.unassign === true ? markUnassign(built) : built;
         try {
           ctx.send(CloudModuleName.CloudHub, msg);
         } catch (err) {
@@ -88,6 +102,7 @@ export function createSyncControllerModule(config: SyncControllerConfig, deps: C
         const lookups = {
           nodeExists: (name: string) => nodes.get(undefined, name) !== undefined,
           object: (kind: string, namespace: string | null, name: string) => byKind[kind]?.get(namespace ?? undefined, name),
+          usedOnNode,
         };
         for (const s of [...syncs.list(), ...clusterSyncs.list()]) {
           if (ctx.signal.aborted) return;

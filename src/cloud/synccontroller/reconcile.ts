@@ -1,8 +1,9 @@
 /**
  * One synccontroller pass over the success points (KubeEdge's reliable sync): decides, for every
  * ObjectSync / ClusterObjectSync, whether the node is gone (drop the sync), the object is gone or
- * replaced (tell the node to delete it), or the object is newer than what the node acknowledged
- * (send it again). Pure: lookups in, actions out.
+ * replaced (tell the node to delete it), a ConfigMap / Secret is no longer used by any pod bound to
+ * the node (an unassign delete: the object still exists), or the object is newer than what the node
+ * acknowledged (send it again). Pure: lookups in, actions out.
  */
 import { compareResourceVersion, parseObjectSyncName, type ObjectSync } from '../../api/crds/index.js';
 import { ResourceType } from '../../api/index.js';
@@ -20,13 +21,23 @@ export const KIND_RESOURCE_TYPES: Readonly<Record<string, string>> = {
 
 export type SyncAction =
   | { readonly kind: 'drop-sync'; readonly sync: ObjectSync; readonly namespace: string | null; readonly name: string }
-  | { readonly kind: 'delete'; readonly node: string; readonly resourceType: string; readonly object: KubeObject; readonly uid: string }
+  | {
+      readonly kind: 'delete';
+      readonly node: string;
+      readonly resourceType: string;
+      readonly object: KubeObject;
+      readonly uid: string;
+      /** The object still exists; the node only no longer needs it (see src/cloud/common/unassign.ts). */
+      readonly unassign?: true;
+    }
   | { readonly kind: 'update'; readonly node: string; readonly resourceType: string; readonly object: KubeObject; readonly uid: string; readonly resourceVersion: string };
 
 export interface ReconcileLookups {
   nodeExists(name: string): boolean;
   /** The current object of `kind`, or undefined when it is gone (or the kind is not cached). */
   object(kind: string, namespace: string | null, name: string): KubeObject | undefined;
+  /** Whether a pod bound to `node` uses ConfigMap / Secret `name` (the references of src/cloud/common/pod-refs.ts). */
+  usedOnNode(kind: 'ConfigMap' | 'Secret', namespace: string, name: string, node: string): boolean;
 }
 
 export function reconcileSync(sync: ObjectSync, look: ReconcileLookups): SyncAction | undefined {
@@ -49,6 +60,9 @@ export function reconcileSync(sync: ObjectSync, look: ReconcileLookups): SyncAct
       metadata: { name: objName, ...(namespace === null ? {} : { namespace }), uid: parsed.objectUid },
     };
     return { kind: 'delete', node: parsed.nodeName, resourceType, object: stub, uid: parsed.objectUid };
+  }
+  if ((kind === 'ConfigMap' || kind === 'Secret') && namespace !== null && !look.usedOnNode(kind, namespace, objName, parsed.nodeName)) {
+    return { kind: 'delete', node: parsed.nodeName, resourceType, object: obj, uid: parsed.objectUid, unassign: true };
   }
   const rv = obj.metadata?.resourceVersion ?? '';
   const acked = sync.status?.objectResourceVersion;

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { KeError } from '../../base/index.js';
+import { parseStrictFlags } from '../shared/flags.js';
 
 /** Parsed flags; a value is undefined when the flag was not given (the config file or default applies). */
 export interface CloudcoreFlags {
@@ -86,35 +86,29 @@ export function splitList(text: string | undefined): string[] | undefined {
 }
 
 export function parseCloudcoreFlags(argv: readonly string[]): CloudcoreFlags {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        config: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'apiserver-bind': { type: 'string' },
-        'advertise-address': { type: 'string' },
-        'token-auth-file': { type: 'string' },
-        'watch-history': { type: 'string' },
-        'watch-bookmark-interval': { type: 'string' },
-        'embedded-controllers': { type: 'string' },
-        'node-monitor-grace-period': { type: 'string' },
-        'cloudhub-enable': { type: 'string' },
-        'cloudhub-port': { type: 'string' },
-        'cloudhub-https-port': { type: 'string' },
-        'monitor-bind': { type: 'string' },
-        defaultconfig: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (err) {
-    throw new KeError(FLAGS_ERROR, `${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-  }
-  const v = parsed.values;
+  const v = parseStrictFlags(
+    argv,
+    {
+      config: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'apiserver-bind': { type: 'string' },
+      'advertise-address': { type: 'string' },
+      'token-auth-file': { type: 'string' },
+      'watch-history': { type: 'string' },
+      'watch-bookmark-interval': { type: 'string' },
+      'embedded-controllers': { type: 'string' },
+      'node-monitor-grace-period': { type: 'string' },
+      'cloudhub-enable': { type: 'string' },
+      'cloudhub-port': { type: 'string' },
+      'cloudhub-https-port': { type: 'string' },
+      'monitor-bind': { type: 'string' },
+      defaultconfig: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    FLAGS_ERROR,
+    USAGE,
+  );
   const historyText = v['watch-history'] ?? '10000';
   const history = Number(historyText);
   if (!/^\d+$/.test(historyText) || history < 1) fail(`--watch-history must be a positive integer, got "${historyText}"`);

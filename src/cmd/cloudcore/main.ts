@@ -1,22 +1,14 @@
 import { DEFAULT_CLOUDCORE_CONFIG } from '../../api/config/index.js';
-import { errorMessage, isKeError } from '../../base/index.js';
-import { renderConfig } from '../../platform/config/index.js';
+import { errorMessage } from '../../base/index.js';
 import { createLogger } from '../../platform/log/index.js';
-import { exitCodeFor, onShutdownSignal } from '../shared/process.js';
+import { onShutdownSignal, printedInfo, runMain } from '../shared/process.js';
 import { resolveCloudcoreConfig } from './config.js';
-import { parseCloudcoreFlags, USAGE } from './flags.js';
+import { FLAGS_ERROR, parseCloudcoreFlags, USAGE } from './flags.js';
 import { startCloudcore, type RunningCloudcore } from './run.js';
 
 async function main(): Promise<number> {
   const flags = parseCloudcoreFlags(process.argv.slice(2));
-  if (flags.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (flags.defaultConfig) {
-    process.stdout.write(renderConfig(DEFAULT_CLOUDCORE_CONFIG));
-    return 0;
-  }
+  if (printedInfo(flags, USAGE, DEFAULT_CLOUDCORE_CONFIG)) return 0;
   const config = resolveCloudcoreConfig(flags, process.env);
   const log = createLogger({ name: 'cloudcore' });
   let stopping = false;
@@ -56,12 +48,4 @@ async function main(): Promise<number> {
   return -1;
 }
 
-main().then(
-  (code) => {
-    if (code >= 0) process.exit(code);
-  },
-  (err: unknown) => {
-    process.stderr.write(`cloudcore: ${isKeError(err) ? `${err.code}: ` : ''}${errorMessage(err)}\n`);
-    process.exit(exitCodeFor(err, 'KE_CLOUDCORE_FLAGS'));
-  },
-);
+runMain('cloudcore', FLAGS_ERROR, main);

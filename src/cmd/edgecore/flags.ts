@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { KeError } from '../../base/index.js';
+import { parseStrictFlags } from '../shared/flags.js';
 
 export const FLAGS_ERROR = 'KE_EDGECORE_FLAGS';
 /** KubeEdge's default location of edgecore.yaml. */
@@ -24,22 +24,16 @@ Flags:
 `;
 
 export function parseEdgecoreFlags(argv: readonly string[]): EdgecoreFlags {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        config: { type: 'string' },
-        defaultconfig: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (err) {
-    throw new KeError(FLAGS_ERROR, `${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-  }
-  const v = parsed.values;
+  const v = parseStrictFlags(
+    argv,
+    {
+      config: { type: 'string' },
+      defaultconfig: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    FLAGS_ERROR,
+    USAGE,
+  );
   if (v.config === '') throw new KeError(FLAGS_ERROR, '--config must name a file');
   return { config: v.config ?? DEFAULT_EDGECORE_CONFIG_PATH, help: v.help === true, defaultConfig: v.defaultconfig === true };
 }

@@ -1,22 +1,15 @@
 import { DEFAULT_EDGECORE_CONFIG, validateEdgeCoreConfig } from '../../api/config/index.js';
-import { errorMessage, isKeError } from '../../base/index.js';
-import { loadConfigFile, renderConfig } from '../../platform/config/index.js';
+import { errorMessage } from '../../base/index.js';
+import { loadConfigFile } from '../../platform/config/index.js';
 import { createLogger } from '../../platform/log/index.js';
 import { lockEdgeDir } from '../shared/edge-lock.js';
-import { exitCodeFor, onShutdownSignal } from '../shared/process.js';
+import { onShutdownSignal, printedInfo, runMain } from '../shared/process.js';
 import { FLAGS_ERROR, parseEdgecoreFlags, USAGE } from './flags.js';
 import { startEdgecore, type RunningEdgecore } from './run.js';
 
 async function main(): Promise<number> {
   const flags = parseEdgecoreFlags(process.argv.slice(2));
-  if (flags.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (flags.defaultConfig) {
-    process.stdout.write(renderConfig(DEFAULT_EDGECORE_CONFIG));
-    return 0;
-  }
+  if (printedInfo(flags, USAGE, DEFAULT_EDGECORE_CONFIG)) return 0;
   const config = loadConfigFile(flags.config, validateEdgeCoreConfig);
   const log = createLogger({ name: 'edgecore' });
   const lock = lockEdgeDir(config);
@@ -49,12 +42,4 @@ async function main(): Promise<number> {
   return -1;
 }
 
-main().then(
-  (code) => {
-    if (code >= 0) process.exit(code);
-  },
-  (err: unknown) => {
-    process.stderr.write(`edgecore: ${isKeError(err) ? `${err.code}: ` : ''}${errorMessage(err)}\n`);
-    process.exit(exitCodeFor(err, FLAGS_ERROR));
-  },
-);
+runMain('edgecore', FLAGS_ERROR, main);

@@ -1,17 +1,9 @@
 /** Who holds a data directory: the pid in its lock file (cloudcore.lock, edgecore.lock), if that process lives. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { processAlive } from '../../platform/store/index.js';
 
 export const LOCK_FILES = ['cloudcore.lock', 'edgecore.lock'] as const;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The live process holding `dir` (other than this one), or undefined. */
 export function lockHolder(dir: string): { pid: number; lock: string } | undefined {
@@ -23,7 +15,7 @@ export function lockHolder(dir: string): { pid: number; lock: string } | undefin
       continue;
     }
     const pid = Number(text.trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) return { pid, lock };
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) return { pid, lock };
   }
   return undefined;
 }

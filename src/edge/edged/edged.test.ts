@@ -227,3 +227,26 @@ test('runtime cri is refused at start with KE_EDGED_RUNTIME_UNAVAILABLE', async 
   t.after(() => tmp.cleanup());
   await assert.rejects(edgeRig(t, tmp.dbPath, createFakeClock(START), 'cri'), (err: unknown) => isKeError(err) && isKeError(err.cause, EdgedErrorCode.runtimeUnavailable));
 });
+
+test('a Node from the cloud that is not Ready makes edged report its status at once', async (t) => {
+  const tmp = tempEdgeDir();
+  t.after(() => tmp.cleanup());
+  const r = await edgeRig(t, tmp.dbPath, createFakeClock(START));
+  r.connect('connected');
+  await waitFor('node status', () => r.sent('patch', 'default/nodepatch/edge-1')[0]);
+  const before = r.sent('patch', 'default/nodepatch/').length;
+  const cloudNode = (status: string): Record<string, unknown> => ({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'edge-1', uid: 'node-uid', resourceVersion: '50' },
+    status: { conditions: [{ type: 'Ready', status }] },
+  });
+  r.down(cloudMessage('update', 'null/node/edge-1', cloudNode('True'), '50'));
+  r.down(cloudMessage('update', 'null/node/edge-1', cloudNode('Unknown'), '51'));
+  const again = await waitFor('status re-reported', () => r.sent('patch', 'default/nodepatch/')[before]);
+  const body = JSON.parse(again.content as string) as { status: { conditions: { type: string; status: string; lastHeartbeatTime?: string }[] } };
+  const ready = body.status.conditions.find((c) => c.type === 'Ready');
+  assert.equal(ready?.status, 'True');
+  assert.equal(typeof ready?.lastHeartbeatTime, 'string');
+  assert.equal(r.sent('patch', 'default/nodepatch/').length, before + 1, 'a Ready node from the cloud triggers nothing');
+});

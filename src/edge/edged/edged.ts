@@ -3,7 +3,7 @@
  * to it through a PodRuntime (`hollow` in this release). Talks only to metamanager.
  */
 import { dirname } from 'node:path';
-import { parseObjectResource, type KubeEdgeMessage } from '../../api/index.js';
+import { Operation, parseObjectResource, type KubeEdgeMessage } from '../../api/index.js';
 import { errorMessage, systemClock, type Clock } from '../../base/index.js';
 import type { ModuleContext } from '../../beehive/index.js';
 import { CONNECTION_OPERATION, CONNECTION_RESOURCE, EdgeGroup, EdgeModule, type EdgeModuleDeps } from '../common/index.js';
@@ -85,6 +85,7 @@ export function createEdgedModule(deps: EdgeModuleDeps, opts: EdgedOptions = {})
           return;
         }
         if (type === 'pod') pods.handle(msg);
+        else if (type === 'node' && msg.route.operation !== Operation.Delete) node.onCloudNode(msg.content);
       };
 
       const loop = (async () => {

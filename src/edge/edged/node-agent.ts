@@ -137,6 +137,20 @@ export class NodeAgent {
   }
 
   /**
+   * The Node as the cloud has it (sent down when its Ready condition changes). When the node lifecycle
+   * controller marked it not Ready (e.g. Unknown after a missed Lease window) while this edge runs, report
+   * the status at once, as kubelet does when the API's view differs from its own.
+   */
+  onCloudNode(node: unknown): void {
+    if (!this.registered) return;
+    const conditions = (node as { status?: { conditions?: unknown } } | null)?.status?.conditions;
+    if (!Array.isArray(conditions)) return;
+    const ready: unknown = conditions.find((c: unknown) => (c as { type?: unknown } | null)?.type === 'Ready');
+    const status = (ready as { status?: unknown } | undefined)?.status;
+    if (status !== 'True') this.reportStatus(true, true);
+  }
+
+  /**
    * Sends the nodepatch when it differs from the last one sent (`force`: always); `heartbeat` adds
    * lastHeartbeatTime to the conditions.
    */

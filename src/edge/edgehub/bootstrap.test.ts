@@ -154,6 +154,23 @@ describe('needsBootstrap', () => {
     writeFileSync(f.certFile, 'garbage');
     assert.equal(needsBootstrap(f.caFile, f.certFile, f.keyFile, 'edge-1'), true);
   });
+
+  test('an expired or not yet valid certificate needs a new bootstrap, unless validity is not checked', async () => {
+    const f = files('validity');
+    await bootstrapCertificates(opts('validity', `${caHash(ca.certPem)}.${JWT}`));
+    const day = 24 * 3600 * 1000;
+    const expired = await issueCert(ca, { commonName: 'system:node:edge-1', usage: 'client', days: 30, now: new Date(Date.now() - 60 * day) });
+    writeFileSync(f.certFile, expired.certPem);
+    writeFileSync(f.keyFile, expired.keyPem);
+    assert.equal(needsBootstrap(f.caFile, f.certFile, f.keyFile, 'edge-1'), true);
+    assert.equal(needsBootstrap(f.caFile, f.certFile, f.keyFile, 'edge-1', { checkValidity: false }), false);
+    assert.equal(needsBootstrap(f.caFile, f.certFile, f.keyFile, 'edge-1', { now: Date.now() - 45 * day }), false, 'valid at that time');
+    const future = await issueCert(ca, { commonName: 'system:node:edge-1', usage: 'client', days: 30, now: new Date(Date.now() + 10 * day) });
+    writeFileSync(f.certFile, future.certPem);
+    writeFileSync(f.keyFile, future.keyPem);
+    assert.equal(needsBootstrap(f.caFile, f.certFile, f.keyFile, 'edge-1'), true);
+    assert.equal(needsBootstrap(f.caFile, f.certFile, f.keyFile, 'edge-1', { now: Date.now() + 20 * day }), false);
+  });
 });
 
 describe('certificate rotation', () => {

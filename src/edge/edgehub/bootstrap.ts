@@ -65,17 +65,33 @@ export async function bootstrapCertificates(opts: BootstrapOptions): Promise<voi
   });
 }
 
+export interface NeedsBootstrapOptions {
+  /** ms since epoch to judge the certificate's validity period by; default Date.now(). */
+  readonly now?: number;
+  /**
+   * Count a certificate outside its validity period (expired, or not yet valid) as unusable; default true.
+   * Only a join token can replace it, so callers without one pass false and try the old certificate.
+   */
+  readonly checkValidity?: boolean;
+}
+
 /**
- * True when the node has no usable identity: a file is missing, the certificate does not parse or is not
- * `system:node:<nodeName>`, or the key is not the certificate's.
+ * True when the node has no usable identity: a file is missing, the certificate does not parse, is not
+ * `system:node:<nodeName>`, is expired or not yet valid (unless `checkValidity` is false), or the key is
+ * not the certificate's.
  */
-export function needsBootstrap(caFile: string, certFile: string, keyFile: string, nodeName: string): boolean {
+export function needsBootstrap(caFile: string, certFile: string, keyFile: string, nodeName: string, opts: NeedsBootstrapOptions = {}): boolean {
   const caPem = readTextIfExists(caFile);
   const certPem = readTextIfExists(certFile);
   const keyPem = readTextIfExists(keyFile);
   if (caPem === undefined || certPem === undefined || keyPem === undefined) return true;
   try {
-    if (certInfo(certPem).subjectCN !== `${NODE_CN_PREFIX}${nodeName}`) return true;
+    const info = certInfo(certPem);
+    if (info.subjectCN !== `${NODE_CN_PREFIX}${nodeName}`) return true;
+    if (opts.checkValidity !== false) {
+      const now = opts.now ?? Date.now();
+      if (now < info.notBefore.getTime() || now > info.notAfter.getTime()) return true;
+    }
   } catch {
     return true;
   }

@@ -3,7 +3,7 @@ import { errorMessage } from '../../base/index.js';
 import type { ModuleContext } from '../../beehive/index.js';
 import { EdgeGroup } from '../common/index.js';
 import type { Logger } from '../../platform/log/index.js';
-import { BadMessageReason, type EdgeHubMetrics } from './metrics.js';
+import { BadMessageReason, ErrorSite, type EdgeHubMetrics } from './metrics.js';
 
 /** Per-message limit on what the cloud sends (ADR 0005); bigger frames are dropped, not fatal. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -15,7 +15,7 @@ export interface DownstreamDeps {
   readonly ctx: ModuleContext<KubeEdgeMessage>;
   readonly log: Logger;
   readonly metrics: EdgeHubMetrics;
-  /** Removes the durable row a reply answers; true when there was one. */
+  /** Settles the durable row a reply answers; true when there was one. May throw (SQLite). */
   readonly settle: (reply: KubeEdgeMessage) => boolean;
 }
 
@@ -43,7 +43,14 @@ export function decodeDownstream(data: string | Uint8Array, deps: Pick<Downstrea
 export function dispatchDownstream(msg: KubeEdgeMessage, deps: DownstreamDeps): void {
   const { route, header } = msg;
   if (header.parent_msg_id !== undefined && header.parent_msg_id !== '') {
-    const settled = deps.settle(msg);
+    let settled = false;
+    try {
+      settled = deps.settle(msg);
+    } catch (err) {
+      // A store failure must not kill the connection (or the process): the row is resent and answered again.
+      deps.metrics.errors.inc({ site: ErrorSite.Settle });
+      deps.log.error({ err: errorMessage(err), parentMsgId: header.parent_msg_id, resource: route.resource }, 'cannot settle a durable report');
+    }
     const waited = deps.ctx.respond(msg);
     if (!settled && !waited) deps.log.debug({ parentMsgId: header.parent_msg_id, resource: route.resource }, 'reply nobody waits for; dropped');
     return;

@@ -29,6 +29,26 @@ describe('edgehub certificates', () => {
     }
   });
 
+  test('replaces an expired certificate with the join token before dialling', async () => {
+    const https = await startCertServer();
+    const own = { tlsCaFile: join(dir, 'expired', 'ca.crt'), tlsCertFile: join(dir, 'expired', 'node.crt'), tlsPrivateKeyFile: join(dir, 'expired', 'node.key') };
+    const stale = await issueCert(ca, { commonName: `system:node:${NODE}`, organizations: ['system:nodes'], usage: 'client', days: 1, now: new Date(Date.now() - 3 * 24 * 3600 * 1000) });
+    mkdirSync(join(dir, 'expired'), { recursive: true });
+    writeFileSync(own.tlsCaFile, ca.certPem);
+    writeFileSync(own.tlsCertFile, stale.certPem);
+    writeFileSync(own.tlsPrivateKeyFile, stale.keyPem, { mode: 0o600 });
+    const n = conns.length;
+    const edge = await startEdge(join(dir, 'expired.db'), false, { ...own, httpServer: https.url, token: `${caHash(ca.certPem)}.${CERT_JWT}` });
+    try {
+      await waitFor('connection', () => edge.hub.connected() && conns.length > n, edge.clock, 200);
+      assert.ok(https.seen.some((s) => s.auth === `Bearer ${CERT_JWT}`), 'bootstrapped with the token');
+      assert.notEqual(readFileSync(own.tlsCertFile, 'utf8'), stale.certPem);
+    } finally {
+      await edge.stop();
+      await https.close();
+    }
+  });
+
   test('renews a certificate past its renewal point and reconnects with the new one', async () => {
     const https = await startCertServer();
     const own = { tlsCaFile: join(dir, 'rot', 'ca.crt'), tlsCertFile: join(dir, 'rot', 'node.crt'), tlsPrivateKeyFile: join(dir, 'rot', 'node.key') };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { encodeMessage, errorTo, newMessage, responseTo, type KubeEdgeMessage } from '../../api/index.js';
+import { encodeMessage, newMessage, responseTo, type KubeEdgeMessage } from '../../api/index.js';
 import { DEFAULT_EDGECORE_CONFIG } from '../../api/config/index.js';
 import { NODE, connEvents, conns, dir, lastConn, nonKeepalive, setupHubTestEnv, startEdge, teardownHubTestEnv, tick, upMsg, upgrades, waitFor } from './test-env.js';
 
@@ -92,7 +92,8 @@ describe('edgehub', () => {
       await waitFor('pod row answered', () => again.db.upstream.count() === 1);
       const np = sent.find((f) => f.route.resource === 'default/nodepatch/edge-1');
       assert.ok(np);
-      await c.conn.send(encodeMessage(errorTo(np, 'node not found')));
+      const notFound = { code: 404, reason: 'NotFound', message: 'nodes "edge-1" not found' };
+      await c.conn.send(encodeMessage(responseTo(np, { Object: null, Err: { ErrStatus: notFound } }, { source: 'edgecontroller' })));
       await waitFor('node row answered', () => again.db.upstream.count() === 0);
     } finally {
       await again.stop();

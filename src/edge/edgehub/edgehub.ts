@@ -19,7 +19,7 @@ import { bootstrapCertificates, needsBootstrap } from './bootstrap.js';
 import { readTlsMaterial } from './cert-files.js';
 import { decodeDownstream, dispatchDownstream } from './downstream.js';
 import { EdgeHubErrorCode } from './errors.js';
-import { edgeHubMetrics } from './metrics.js';
+import { ErrorSite, edgeHubMetrics } from './metrics.js';
 import { rotationLoop } from './rotation.js';
 import { HubSession } from './session.js';
 import { TokenBucket, clockDelay } from './token-bucket.js';
@@ -77,7 +77,8 @@ export function createEdgeHubModule(deps: EdgeModuleDeps, opts: EdgeHubOptions =
 
   /** Makes sure the node has a certificate, bootstrapping it with the configured token when needed. */
   const ensureIdentity = async (signal: AbortSignal): Promise<void> => {
-    if (!needsBootstrap(files.caFile, files.certFile, files.keyFile, deps.nodeName)) return;
+    // An expired (or not yet valid) certificate is replaced only when a token can replace it.
+    if (!needsBootstrap(files.caFile, files.certFile, files.keyFile, deps.nodeName, { now: clock.now(), checkValidity: cfg.token !== '' })) return;
     if (cfg.token === '') {
       throw new KeError(EdgeHubErrorCode.CertFilesMissing, 'no usable node certificate and no join token: run keadm join, or set edgeHub.token', { details: files });
     }
@@ -96,8 +97,14 @@ export function createEdgeHubModule(deps: EdgeModuleDeps, opts: EdgeHubOptions =
       writeTimeoutMs,
       keepalive,
       onFrame: (data) => {
-        const msg = decodeDownstream(data, { log, metrics });
-        if (msg !== undefined) dispatchDownstream(msg, { ctx: r.ctx, log, metrics, settle: (reply) => r.upstream.settle(reply) });
+        // Runs inside the socket's 'message' event: anything thrown here would be an uncaught exception.
+        try {
+          const msg = decodeDownstream(data, { log, metrics });
+          if (msg !== undefined) dispatchDownstream(msg, { ctx: r.ctx, log, metrics, settle: (reply) => r.upstream.settle(reply) });
+        } catch (err) {
+          metrics.errors.inc({ site: ErrorSite.Frame });
+          log.error({ err: errorMessage(err) }, 'cloud message handling failed');
+        }
       },
     });
     if (!session.open) return;
@@ -168,6 +175,7 @@ export function createEdgeHubModule(deps: EdgeModuleDeps, opts: EdgeHubOptions =
         await r.upstream.handle(msg);
       } catch (err) {
         if (r.controller.signal.aborted) break;
+        metrics.errors.inc({ site: ErrorSite.Upstream });
         log.warn({ err: errorMessage(err), msgId: msg.header.msg_id }, 'upstream message failed');
       }
     }

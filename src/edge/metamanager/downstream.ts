@@ -1,12 +1,13 @@
 /**
  * Objects from the cloud (edgecontroller, synccontroller, cloudhub), as KubeEdge's metamanager
- * handles them: commit to `meta`, forward to edged, then ACK, so an ACKed object survives a crash.
+ * handles them: commit to `meta`, forward to edged, then ACK, so an ACKed object survives a crash and
+ * reached edged (a message edged's inbox refused is not ACKed: the cloud resends it).
  */
 import { Operation, ackFor, contentJson, parseObjectResource, type KubeEdgeMessage, type ObjectRef } from '../../api/index.js';
-import { errorMessage } from '../../base/index.js';
+import { KeError, errorMessage } from '../../base/index.js';
 import { EdgeModule } from '../common/index.js';
 import type { MetaEnv } from './env.js';
-import { deleteObject, isNamedObject, uidOf, upsertObject } from './meta-store.js';
+import { deleteObject, isNamedObject, storeDownstream, uidOf } from './meta-store.js';
 
 /** Types edged consumes. */
 const FORWARD_TYPES: ReadonlySet<string> = new Set(['pod', 'configmap', 'secret', 'node']);
@@ -47,24 +48,29 @@ export function handleDownstream(env: MetaEnv, msg: KubeEdgeMessage): void {
   }
   const key = msg.route.resource;
   const type = ref.resourceType;
-  let forward = true;
+  let current: boolean;
   try {
     if (op === Operation.Delete) {
-      forward = deleteObject(env.db, key, ref.namespace, type, name, uidOf(obj));
-      if (!forward) log.info({ resource: key, uid: uidOf(obj) }, 'delete of an older incarnation; stored object kept');
+      current = deleteObject(env.db, key, ref.namespace, type, name, uidOf(obj));
+      if (!current) log.info({ resource: key, uid: uidOf(obj) }, 'delete of an older incarnation; stored object kept');
     } else {
-      upsertObject(env.db, key, type, obj);
+      current = storeDownstream(env.db, key, type, obj, msg.header.resourceversion);
+      if (!current) log.info({ resource: key, op, uid: uidOf(obj), resourceVersion: msg.header.resourceversion }, 'older incarnation; stored object kept');
     }
   } catch (err) {
     // Not committed: no ACK, the cloud sends it again.
     log.error({ resource: key, op, err: errorMessage(err) }, 'downstream object not stored');
     return;
   }
-  if (forward && FORWARD_TYPES.has(type)) {
+  // A stale message is still ACKed: the cloud counts delivery per UID, and this incarnation is gone here.
+  if (current && FORWARD_TYPES.has(type)) {
     try {
       env.ctx.send(EdgeModule.Edged, msg);
     } catch (err) {
-      log.warn({ resource: key, op, err: errorMessage(err) }, 'downstream object not forwarded to edged');
+      // Stored but edged never saw it: no ACK, so the cloud sends it again (and edged gets it then).
+      env.forwardFailures.inc();
+      log.warn({ resource: key, op, err: errorMessage(err), code: err instanceof KeError ? err.code : undefined }, 'downstream object not forwarded to edged; not ACKed');
+      return;
     }
   }
   try {

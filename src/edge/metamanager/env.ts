@@ -12,6 +12,8 @@ export interface MetaEnv {
   readonly log: Logger;
   /** `kubeedge_metamanager_bad_messages_total{reason}`. */
   readonly badMessages: Counter;
+  /** `kubeedge_metamanager_forward_failures_total`: cloud objects stored but not handed to edged (not ACKed). */
+  readonly forwardFailures: Counter;
   /** The module remote calls and reports go to (config contextSendModule, `websocket`). */
   readonly sendModule: string;
   readonly remoteTimeoutMs: number;

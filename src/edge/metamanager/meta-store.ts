@@ -32,9 +32,7 @@ export function uidOf(obj: unknown): string | undefined {
 }
 
 export function resourceVersionOf(obj: unknown): bigint | undefined {
-  const rv = metadataOf(obj)?.['resourceVersion'];
-  if (typeof rv !== 'string' || !/^\d{1,19}$/.test(rv)) return undefined;
-  return BigInt(rv);
+  return parseResourceVersion(metadataOf(obj)?.['resourceVersion']);
 }
 
 export function upsertObject(db: EdgeDb, key: string, type: string, obj: unknown): void {
@@ -56,20 +54,49 @@ export function storeFetched(db: EdgeDb, key: string, type: string, obj: unknown
   return true;
 }
 
+/** A resource version as a number: decimal digits only, otherwise undefined. */
+export function parseResourceVersion(rv: unknown): bigint | undefined {
+  if (typeof rv !== 'string' || !/^\d{1,30}$/.test(rv)) return undefined;
+  return BigInt(rv);
+}
+
 /**
- * Deletes a downstream object. For pods only when the stored UID equals the message's (a pod of
- * the same name may have been recreated), dropping its podpatch row too. Returns whether the
- * stored object was the one named (or nothing was stored).
+ * Stores a downstream insert / update / patch. When the stored object is another incarnation (a
+ * different UID), the incoming one replaces it only when the message's resource version is greater
+ * than the stored object's (a late resend of an older incarnation must not bring it back); a stored
+ * object without a numeric resource version counts as 0. Returns whether the incoming object was stored.
+ */
+export function storeDownstream(db: EdgeDb, key: string, type: string, obj: unknown, messageRv: string | undefined): boolean {
+  return db.transaction(() => {
+    const row = db.meta.get(key);
+    const uid = uidOf(obj);
+    if (row !== undefined && uid !== undefined) {
+      const stored = parseValue(row);
+      const storedUid = uidOf(stored);
+      if (storedUid !== undefined && storedUid !== uid) {
+        const incoming = parseResourceVersion(messageRv);
+        const current = resourceVersionOf(stored) ?? 0n;
+        if (incoming === undefined || incoming <= current) return false;
+      }
+    }
+    upsertObject(db, key, type, obj);
+    return true;
+  });
+}
+
+/**
+ * Deletes a downstream object, only when the stored object's UID equals the one in the message (an
+ * object of the same name may have been recreated); a message without a UID deletes whatever is stored.
+ * A pod's delete drops its podpatch row too. Returns whether the stored object was the one named (or
+ * nothing was stored).
  */
 export function deleteObject(db: EdgeDb, key: string, namespace: string, type: string, name: string, uid: string | undefined): boolean {
   return db.transaction(() => {
     const row = db.meta.get(key);
     if (row === undefined) return true;
-    if (type === 'pod') {
-      const storedUid = uidOf(parseValue(row));
-      if (uid !== undefined && storedUid !== undefined && storedUid !== uid) return false;
-      db.meta.delete(`${namespace}/podpatch/${name}`);
-    }
+    const storedUid = uidOf(parseValue(row));
+    if (uid !== undefined && storedUid !== undefined && storedUid !== uid) return false;
+    if (type === 'pod') db.meta.delete(`${namespace}/podpatch/${name}`);
     db.meta.delete(key);
     return true;
   });

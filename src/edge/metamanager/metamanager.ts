@@ -19,6 +19,7 @@ const CLOUD_SOURCES: ReadonlySet<string> = new Set([Source.EdgeController, Sourc
 export function createMetaManagerModule(deps: EdgeModuleDeps): EdgeModule {
   const mm = deps.config.modules.metaManager;
   const badMessages = deps.metrics.counter('kubeedge_metamanager_bad_messages_total', 'Messages metamanager dropped as malformed, by reason');
+  const forwardFailures = deps.metrics.counter('kubeedge_metamanager_forward_failures_total', 'Cloud objects stored but not handed to edged (left unACKed for a resend)');
   let loop: Promise<void> | undefined;
 
   const dispatch = (env: MetaEnv, msg: KubeEdgeMessage, setConnected: (c: boolean) => void): void => {
@@ -54,6 +55,7 @@ export function createMetaManagerModule(deps: EdgeModuleDeps): EdgeModule {
         db: deps.db,
         log,
         badMessages,
+        forwardFailures,
         sendModule: mm.contextSendModule,
         remoteTimeoutMs: Math.max(1, mm.remoteQueryTimeout) * 1000,
         runner: new TaskRunner(REMOTE_CONCURRENCY, (err) => log.error({ err: errorMessage(err) }, 'remote task failed')),

@@ -171,17 +171,18 @@ function caUsable(ca: CertKeyPair, now: Date): boolean {
 
 /** Both files, or undefined when either is missing. A file that exists but cannot be read is an error. */
 async function readPair(certPath: string, keyPath: string): Promise<CertKeyPair | undefined> {
-  const certPem = await readOptional(certPath);
-  const keyPem = await readOptional(keyPath);
+  const certPem = await readOptionalFile(certPath);
+  const keyPem = await readOptionalFile(keyPath);
   return certPem === undefined || keyPem === undefined ? undefined : { certPem, keyPem };
 }
 
-async function readOptional(file: string): Promise<string | undefined> {
+/** The text of `file`, or undefined when it does not exist; another read failure is a KeError `errorCode`. */
+export async function readOptionalFile(file: string, errorCode: string = PkiErrorCodes.io): Promise<string | undefined> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
     if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return undefined;
-    throw new KeError(PkiErrorCodes.io, 'cannot read PKI file', { cause: err, details: { file } });
+    throw new KeError(errorCode, 'cannot read PKI file', { cause: err, details: { file } });
   }
 }
 
@@ -190,9 +191,19 @@ async function writePair(certPath: string, keyPath: string, pair: CertKeyPair): 
   await writeFileAtomic(certPath, pair.certPem, CERT_MODE);
 }
 
-async function writeFileAtomic(file: string, data: string, mode: number): Promise<void> {
+export interface WriteFileAtomicOptions {
+  /** Creates the parent directory (recursively) with this mode first. */
+  readonly dirMode?: number;
+  /** The KeError thrown on failure; default PkiErrorCodes.io, "cannot write". */
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+}
+
+/** Writes `data` to `file` with exactly `mode` through a new temp file and a rename, so readers never see half a file. */
+export async function writeFileAtomic(file: string, data: string, mode: number, opts: WriteFileAtomicOptions = {}): Promise<void> {
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  await io('write', file, async () => {
+  try {
+    if (opts.dirMode !== undefined) await mkdir(path.dirname(file), { recursive: true, mode: opts.dirMode });
     try {
       await writeFile(tmp, data, { mode, flag: 'wx' });
       await chmod(tmp, mode); // the umask may have narrowed or (for 0644) kept less than asked
@@ -201,7 +212,9 @@ async function writeFileAtomic(file: string, data: string, mode: number): Promis
       await rm(tmp, { force: true });
       throw err;
     }
-  });
+  } catch (cause) {
+    throw new KeError(opts.errorCode ?? PkiErrorCodes.io, opts.errorMessage ?? 'cannot write', { cause, details: { file } });
+  }
 }
 
 async function io<T>(what: string, file: string, fn: () => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import { isKeError } from '../../base/index.js';
 import {
   type CertKeyPair,
   CertErrorCodes,
+  ExtKeyUsageOid,
   caHash,
   certInfo,
   createCA,
@@ -136,6 +137,26 @@ describe('x509', () => {
       isKeError(e, CertErrorCodes.csrSubject),
     );
     await assert.rejects(signCsr(ca, 'garbage', { usage: 'client' }), (e) => isKeError(e, CertErrorCodes.invalidCsr));
+  });
+
+  it('signs a DER CSR with a replaced subject and explicit extended key usages', async () => {
+    const ca = await createCA('test-ca');
+    const { csrPem, keyPem } = await createCsr('kubeedge.io', []);
+    const der = Buffer.from(csrPem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    const certPem = await signCsr(ca, der, {
+      subject: { commonName: 'system:node:edge-1', organizations: ['system:nodes'] },
+      usage: 'client',
+      extKeyUsages: [ExtKeyUsageOid.serverAuth, ExtKeyUsageOid.clientAuth],
+      days: 30,
+    });
+    const info = certInfo(certPem);
+    assert.equal(info.subjectCN, 'system:node:edge-1');
+    assert.deepEqual(info.organizations, ['system:nodes']);
+    assert.ok(keyMatchesCert(certPem, keyPem));
+    assert.ok(isIssuedBy(certPem, ca.certPem));
+    const eku = new X509Certificate(certPem).toLegacyObject().ext_key_usage;
+    assert.deepEqual(eku, [ExtKeyUsageOid.serverAuth, ExtKeyUsageOid.clientAuth]);
+    await assert.rejects(signCsr(ca, Buffer.from('not a csr'), { usage: 'client' }), (e) => isKeError(e, CertErrorCodes.invalidCsr));
   });
 
   it('rejects bad options with stable codes', async () => {

@@ -36,7 +36,11 @@ export interface IssueCertOptions {
 export interface SignCsrOptions {
   /** When given, the CSR's subject CN must equal it (`KE_CERTS_CSR_SUBJECT` otherwise). */
   readonly commonName?: string;
+  /** When given, the certificate's subject is this one, whatever the CSR asks for (its subject is then not read). */
+  readonly subject?: { readonly commonName: string; readonly organizations: readonly string[] };
   readonly usage: CertUsage;
+  /** Extended key usage OIDs (see ExtKeyUsageOid) to put in the certificate instead of those of `usage`. */
+  readonly extKeyUsages?: readonly string[];
   /** Validity in days; default 365. */
   readonly days?: number;
   /** SANs to put in the certificate; SANs requested inside the CSR are never copied. */
@@ -83,6 +87,12 @@ const DAY_MS = 86_400_000;
 const CLOCK_SKEW_MS = 5 * 60_000;
 
 const PRIVATE_KEY_TAG = 'PRIVATE KEY';
+
+/** Extended key usage OIDs, for SignCsrOptions.extKeyUsages. */
+export const ExtKeyUsageOid = {
+  serverAuth: x509.ExtendedKeyUsage.serverAuth,
+  clientAuth: x509.ExtendedKeyUsage.clientAuth,
+} as const;
 
 const EKU: Readonly<Record<CertUsage, readonly string[]>> = {
   server: [x509.ExtendedKeyUsage.serverAuth],
@@ -131,13 +141,14 @@ export async function createCsr(commonName: string, organizations: readonly stri
 }
 
 /**
- * Signs a CSR with `ca`. The CSR's self-signature must verify; the certificate keeps only the CSR's CN and O
- * (requested extensions are ignored) and gets the EKU of `usage` and the SANs given here.
+ * Signs a CSR (PEM text, or DER bytes) with `ca`. The CSR's self-signature must verify; the certificate
+ * keeps only the CSR's CN and O, or takes `opts.subject` instead (requested extensions are ignored), and
+ * gets the EKU of `usage` (or `opts.extKeyUsages`) and the SANs given here.
  */
-export async function signCsr(ca: CertKeyPair, csrPem: string, opts: SignCsrOptions): Promise<string> {
+export async function signCsr(ca: CertKeyPair, csrPemOrDer: string | Uint8Array, opts: SignCsrOptions): Promise<string> {
   let csr: x509.Pkcs10CertificateRequest;
   try {
-    csr = new x509.Pkcs10CertificateRequest(csrPem);
+    csr = new x509.Pkcs10CertificateRequest(typeof csrPemOrDer === 'string' ? csrPemOrDer : new Uint8Array(csrPemOrDer));
   } catch (cause) {
     throw new KeError(CertErrorCodes.invalidCsr, 'certificate request does not parse', { cause });
   }
@@ -149,13 +160,15 @@ export async function signCsr(ca: CertKeyPair, csrPem: string, opts: SignCsrOpti
   }
   if (!verified) throw new KeError(CertErrorCodes.invalidCsr, 'certificate request signature does not verify');
   const cn = csr.subjectName.getField('CN')[0] ?? '';
-  if (cn === '') throw new KeError(CertErrorCodes.csrSubject, 'certificate request has no common name');
+  if (opts.subject === undefined && cn === '') throw new KeError(CertErrorCodes.csrSubject, 'certificate request has no common name');
   if (opts.commonName !== undefined && cn !== opts.commonName) {
     throw new KeError(CertErrorCodes.csrSubject, 'certificate request common name is not the expected one', {
       details: { expected: opts.commonName, actual: cn },
     });
   }
-  return signLeaf(ca, subjectName(cn, csr.subjectName.getField('O')), csr.publicKey, opts);
+  if (opts.subject !== undefined) requireCommonName(opts.subject.commonName);
+  const subject = opts.subject ?? { commonName: cn, organizations: csr.subjectName.getField('O') };
+  return signLeaf(ca, subjectName(subject.commonName, subject.organizations), csr.publicKey, opts);
 }
 
 /** Reads the facts callers need from a PEM certificate (the first one when several are concatenated). */
@@ -215,8 +228,8 @@ export function sansMatch(certPem: string, dnsNames: readonly string[], ipAddres
   return key(actual) === key(expected);
 }
 
-/** What issueCert and signCsr share: the usage, SANs and validity of the leaf certificate. */
-type LeafOptions = Pick<IssueCertOptions, 'usage' | 'dnsNames' | 'ipAddresses' | 'days' | 'now'>;
+/** What issueCert and signCsr share: the usage (or explicit EKUs), SANs and validity of the leaf certificate. */
+type LeafOptions = Pick<IssueCertOptions, 'usage' | 'dnsNames' | 'ipAddresses' | 'days' | 'now'> & Pick<SignCsrOptions, 'extKeyUsages'>;
 
 /** Signs a leaf certificate for `publicKey` with `ca` (validity 365 days unless `opts.days` says otherwise). */
 async function signLeaf(ca: CertKeyPair, subject: x509.JsonName, publicKey: x509.PublicKeyType, opts: LeafOptions): Promise<string> {
@@ -228,7 +241,7 @@ async function signLeaf(ca: CertKeyPair, subject: x509.JsonName, publicKey: x509
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-    new x509.ExtendedKeyUsageExtension([...EKU[opts.usage]]),
+    new x509.ExtendedKeyUsageExtension([...(opts.extKeyUsages ?? EKU[opts.usage])]),
     await x509.SubjectKeyIdentifierExtension.create(publicKey),
     caSki !== null
       ? new x509.AuthorityKeyIdentifierExtension(caSki.keyId)

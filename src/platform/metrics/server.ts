@@ -3,8 +3,8 @@
  * /healthz. `extra` may answer other paths (e.g. /readyz); it returns undefined for "not mine".
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { KeError } from '../../base/index.js';
+import { closeServer, listenOn } from '../http/index.js';
 import type { MetricsRegistry } from './index.js';
 
 export interface ExtraResponse {
@@ -53,16 +53,6 @@ export async function serveMetrics(bind: string, registry: MetricsRegistry, extr
   server.requestTimeout = 10_000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new KeError('KE_METRICS_LISTEN', `cannot listen on ${bind}: ${err.message}`, { cause: err })));
-    server.listen(port, host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const bound = await listenOn(server, host, port, (err) => new KeError('KE_METRICS_LISTEN', `cannot listen on ${bind}: ${err.message}`, { cause: err }));
+  return { port: bound, close: () => closeServer(server) };
 }

@@ -5,7 +5,8 @@ export interface DirLock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` runs (EPERM: it runs as another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -42,7 +43,7 @@ export function lockDataDir(file: string): DirLock {
         throw new KeError('KE_STORE_LOCK_IO', `cannot create lock file ${file}`, { cause: err });
       }
       const holder = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
         throw new KeError('KE_STORE_LOCKED', `${file} is held by running process ${holder}: another cloudcore uses this data directory`, { details: { pid: holder } });
       }
       unlinkSync(file); // stale: its process is gone

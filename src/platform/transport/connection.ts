@@ -17,6 +17,12 @@ export interface ConnectionInit {
   readonly peerCertExpiresAt: number | undefined;
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Compress outgoing frames when permessage-deflate was negotiated. The server passes false: a
+   * deflate stream, once created, stays with the connection and costs tens of KB of native memory
+   * (see deflate-options.ts), so the hub never compresses its own frames.
+   */
+  readonly compressSends: boolean;
 }
 
 type FrameHandler = (data: string | Uint8Array) => void;
@@ -30,6 +36,7 @@ export class WsFrameConnection implements FrameConnection {
   readonly headers: Readonly<Record<string, string>>;
   readonly #ws: WebSocket;
   readonly #socket: Socket;
+  readonly #sendOptions: { readonly binary: false; readonly compress: boolean };
   #frameHandler: FrameHandler | undefined;
   #held: (string | Uint8Array)[] = [];
   readonly #closeHandlers: CloseHandler[] = [];
@@ -38,6 +45,7 @@ export class WsFrameConnection implements FrameConnection {
   constructor(init: ConnectionInit) {
     this.#ws = init.ws;
     this.#socket = init.socket;
+    this.#sendOptions = { binary: false, compress: init.compressSends };
     this.remote = init.remote;
     this.peerCommonName = init.peerCommonName;
     this.peerCertExpiresAt = init.peerCertExpiresAt;
@@ -51,6 +59,11 @@ export class WsFrameConnection implements FrameConnection {
 
   get open(): boolean {
     return this.#closed === undefined && this.#ws.readyState === this.#ws.OPEN;
+  }
+
+  /** Whether permessage-deflate was negotiated on this connection (not part of FrameConnection). */
+  get compressed(): boolean {
+    return this.#ws.extensions.includes('permessage-deflate');
   }
 
   get bufferedAmount(): number {
@@ -68,7 +81,7 @@ export class WsFrameConnection implements FrameConnection {
   send(text: string): Promise<void> {
     if (!this.open) return Promise.reject(closedError(this.remote));
     return new Promise((resolve, reject) => {
-      this.#ws.send(text, { binary: false }, (err) => {
+      this.#ws.send(text, this.#sendOptions, (err) => {
         if (err === undefined || err === null) resolve();
         else reject(new KeError(TransportErrorCode.Closed, 'connection closed while sending', { cause: err, details: { remote: this.remote } }));
       });

@@ -7,6 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import { WebSocket } from 'ws';
 import { KeError } from '../../base/index.js';
 import { WsFrameConnection } from './connection.js';
+import { EDGE_DEFLATE_OFFER } from './deflate-options.js';
 import { peerCertOf, remoteOf } from './peer-cert.js';
 import { DEFAULT_HARD_MAX_FRAME_BYTES, HUB_CIPHERS, HUB_MIN_TLS_VERSION } from './tls-options.js';
 import { TransportErrorCode, type DialOptions, type FrameConnection } from './types.js';
@@ -31,7 +32,7 @@ export function dialFrameServer(opts: DialOptions): Promise<FrameConnection> {
       handshakeTimeout: opts.handshakeTimeoutMs,
       maxPayload: opts.hardMaxFrameBytes ?? DEFAULT_HARD_MAX_FRAME_BYTES,
       skipUTF8Validation: true,
-      perMessageDeflate: false,
+      perMessageDeflate: EDGE_DEFLATE_OFFER,
       followRedirects: false,
     });
     // a last-resort timer in case the TLS or TCP stage hangs before ws's own handshake timer starts
@@ -103,6 +104,7 @@ export function dialFrameServer(opts: DialOptions): Promise<FrameConnection> {
           peerCertExpiresAt: peer.expiresAt,
           path,
           headers: {},
+          compressSends: true,
         }),
       );
     });

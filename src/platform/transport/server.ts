@@ -5,14 +5,16 @@
  */
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { KeError } from '../../base/index.js';
+import { listenOn } from '../http/index.js';
 import { WsFrameConnection } from './connection.js';
+import { screenDeflateOffers } from './deflate-offer.js';
+import { HUB_DEFLATE_ACCEPT } from './deflate-options.js';
 import { peerCertOf, remoteOf } from './peer-cert.js';
-import { DEFAULT_HARD_MAX_FRAME_BYTES, HUB_CIPHERS, HUB_MIN_TLS_VERSION } from './tls-options.js';
+import { DEFAULT_HARD_MAX_FRAME_BYTES, HUB_CIPHERS, HUB_MIN_TLS_VERSION, HUB_SERVER_SECURE_OPTIONS } from './tls-options.js';
 import { type FrameConnection, type FrameServer, type FrameServerOptions, type UpgradeInfo } from './types.js';
 
 /** Ends a TLS/HTTP socket with a short plain-text answer. */
@@ -54,6 +56,7 @@ export async function createFrameServer(opts: FrameServerOptions): Promise<Frame
       ca: opts.tls.caPem,
       requestCert: true,
       rejectUnauthorized: true,
+      secureOptions: HUB_SERVER_SECURE_OPTIONS,
       minVersion: HUB_MIN_TLS_VERSION,
       ciphers: HUB_CIPHERS,
     },
@@ -66,7 +69,7 @@ export async function createFrameServer(opts: FrameServerOptions): Promise<Frame
     noServer: true,
     maxPayload: opts.hardMaxFrameBytes ?? DEFAULT_HARD_MAX_FRAME_BYTES,
     skipUTF8Validation: true,
-    perMessageDeflate: false,
+    perMessageDeflate: HUB_DEFLATE_ACCEPT,
     clientTracking: false,
   });
   const conns = new Set<FrameConnection>();
@@ -96,6 +99,9 @@ export async function createFrameServer(opts: FrameServerOptions): Promise<Frame
       answer(socket, decision.status, decision.message);
       return;
     }
+    const offers = screenDeflateOffers(req.headers['sec-websocket-extensions']);
+    if (offers === undefined) delete req.headers['sec-websocket-extensions'];
+    else req.headers['sec-websocket-extensions'] = offers;
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new WsFrameConnection({
         ws,
@@ -105,6 +111,7 @@ export async function createFrameServer(opts: FrameServerOptions): Promise<Frame
         peerCertExpiresAt: peer.expiresAt,
         path: info.path,
         headers: info.headers,
+        compressSends: false,
       });
       conns.add(conn);
       conn.onClose(() => conns.delete(conn));
@@ -112,17 +119,7 @@ export async function createFrameServer(opts: FrameServerOptions): Promise<Frame
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => {
-      reject(new KeError(TransportListenFailed, 'cannot listen', { cause: err, details: { host: opts.host, port: opts.port } }));
-    };
-    https.once('error', onError);
-    https.listen(opts.port, opts.host, () => {
-      https.off('error', onError);
-      resolve();
-    });
-  });
-  const port = (https.address() as AddressInfo).port;
+  const port = await listenOn(https, opts.host, opts.port, (err) => new KeError(TransportListenFailed, 'cannot listen', { cause: err, details: { host: opts.host, port: opts.port } }));
 
   let closing: Promise<void> | undefined;
   return {

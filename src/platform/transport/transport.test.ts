@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { isKeError } from '../../base/index.js';
 import { createCA, issueCert, type CertKeyPair } from '../certs/index.js';
+import { WsFrameConnection } from './connection.js';
 import { createFrameServer, dialFrameServer, TransportErrorCode, type FrameConnection, type FrameServer, type TlsMaterial, type UpgradeInfo } from './index.js';
 
 let ca: CertKeyPair;
@@ -118,6 +119,84 @@ describe('frame transport', () => {
     assert.ok(srv.open);
     raw.terminate();
   });
+
+  test('our dial negotiates permessage-deflate; repeated small frames shrink; frames round-trip', async () => {
+    let onConn: (c: FrameConnection) => void = () => undefined;
+    const serverSide = new Promise<FrameConnection>((r) => (onConn = r));
+    // the shared server caps frames at 1 KiB; this one lets frames above the compression threshold through
+    const own = await createFrameServer({ host: '127.0.0.1', port: 0, tls: serverTls, onConnection: (c) => onConn(c) });
+    after(() => own.close());
+    const client = await dialFrameServer({ url: `wss://127.0.0.1:${own.port}/p1/edge-1/events`, tls: clientTls, headers: { node_id: 'edge-1' }, handshakeTimeoutMs: 5000 });
+    const srv = await serverSide;
+    assert.ok(client instanceof WsFrameConnection && srv instanceof WsFrameConnection);
+    assert.equal(client.compressed, true);
+    assert.equal(srv.compressed, true);
+    const fromClient = frames(srv);
+    const fromServer = frames(client);
+    const lease = (i: number): string =>
+      JSON.stringify({
+        header: { msg_id: `0b7c6a1e-${String(i).padStart(4, '0')}-4d2f-9a3b-5c8e7f6d1a2b`, timestamp: 1700000000000 + i * 10_000, sync: true },
+        route: { source: 'edged', group: 'meta', operation: 'update', resource: 'default/lease/edge-1' },
+        content: { metadata: { name: 'edge-1', namespace: 'kube-node-lease' }, spec: { holderIdentity: 'edge-1', leaseDurationSeconds: 40, renewTime: `2026-11-27T15:3${i % 10}:00.000000Z` } },
+      });
+    const sizes: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const before = client.bytesWritten;
+      await client.send(lease(i));
+      assert.equal(await fromClient.next(), lease(i));
+      sizes.push(client.bytesWritten - before);
+    }
+    // with context takeover the later renewals cost a fraction of the ~330-byte frame
+    const last = sizes.at(-1) ?? Infinity;
+    assert.ok(last < lease(3).length / 3, `renewal frame took ${last} bytes (sizes ${sizes.join(', ')})`);
+    // big frames both ways: the server never compresses its own frames (memory), the client always
+    const big = JSON.stringify({ items: Array.from({ length: 40 }, (_, i) => ({ name: `pod-${i}`, image: 'registry.local/app:1.2.3' })) });
+    let before = srv.bytesWritten;
+    await srv.send(big);
+    assert.equal(await fromServer.next(), big);
+    assert.ok(srv.bytesWritten - before >= big.length, 'the server sent its frame uncompressed');
+    await srv.send('small');
+    assert.equal(await fromServer.next(), 'small');
+    before = client.bytesWritten;
+    await client.send(big);
+    assert.equal(await fromClient.next(), big);
+    assert.ok(client.bytesWritten - before < big.length / 2, 'the client compressed its frame');
+    await client.send('héllo ✓');
+    assert.equal(await fromClient.next(), 'héllo ✓');
+    client.close();
+  });
+
+  for (const [what, extensions] of [
+    ['a plain client without extensions', undefined],
+    ['a gorilla-style offer without client_max_window_bits', 'permessage-deflate; server_no_context_takeover; client_no_context_takeover'],
+    ['a malformed extensions header', 'permessage-deflate; client_max_window_bits=99; bogus, x-other; a="b,c"'],
+  ] as const) {
+    test(`${what} still works, uncompressed`, async () => {
+      const serverSide = nextConnection();
+      const headers: Record<string, string> = { node_id: 'edge-1' };
+      if (extensions !== undefined) headers['Sec-WebSocket-Extensions'] = extensions;
+      const raw = new WebSocket(url(), { ca: ca.certPem, cert: clientTls.certPem, key: clientTls.keyPem, headers, perMessageDeflate: false });
+      const rawFrames: string[] = [];
+      raw.on('message', (d: Buffer) => rawFrames.push(d.toString('utf8')));
+      await new Promise<void>((resolve, reject) => {
+        raw.once('open', () => resolve());
+        raw.once('error', reject);
+      });
+      const srv = await serverSide;
+      assert.ok(srv instanceof WsFrameConnection);
+      assert.equal(srv.compressed, false);
+      const got = frames(srv);
+      raw.send('{"a":1}', { binary: false });
+      assert.equal(await got.next(), '{"a":1}');
+      const big = 'y'.repeat(500) + 'z'.repeat(500);
+      await srv.send(big);
+      await srv.send('short');
+      const deadline = Date.now() + 5000;
+      while (rawFrames.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(rawFrames, [big, 'short']);
+      raw.terminate();
+    });
+  }
 
   test('frames above the hard cap close the socket with 1009', async () => {
     const serverSide = nextConnection();

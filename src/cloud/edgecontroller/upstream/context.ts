@@ -2,7 +2,8 @@
  * What every upstream handler gets: the parsed request, the caches, the client, and the ways to
  * answer (a reply keeps the request's resource and names it in parent_msg_id).
  */
-import type { KubeEdgeMessage } from '../../../api/index.js';
+import { contentJson, type KubeEdgeMessage } from '../../../api/index.js';
+import { isJsonObject, type JsonObject } from '../../../base/index.js';
 import type { KubeClient, SharedInformer, V1ConfigMap, V1Node, V1Pod, V1Secret } from '../../../kube/client/index.js';
 import type { Logger } from '../../../platform/log/index.js';
 import type { EdgeControllerMetrics } from '../metrics.js';
@@ -48,4 +49,21 @@ export interface UpstreamEnv {
 /** Per-call options for API requests from upstream handlers. */
 export function callOpts(env: UpstreamEnv): { signal: AbortSignal; timeoutMs: number } {
   return { signal: env.signal, timeoutMs: 15_000 };
+}
+
+/** The request's content as JSON, or undefined when it is not JSON. */
+export function jsonContent(req: UpstreamRequest): unknown {
+  try {
+    return contentJson(req.msg);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request's content as a JSON object; otherwise answers 400 (bad-body, `message`) and returns undefined. */
+export function objectContent(req: UpstreamRequest, env: UpstreamEnv, shape: ReplyShape, message: string): JsonObject | undefined {
+  const body = jsonContent(req);
+  if (isJsonObject(body)) return body;
+  env.unsupported(req, shape, 400, 'bad-body', message);
+  return undefined;
 }

@@ -4,7 +4,7 @@
  * the session's own node; anything unknown is answered 400 / 405 and counted, never thrown.
  */
 import { Operation, ResourceType, parseCloudResource, type KubeEdgeMessage } from '../../../api/index.js';
-import { RefKind } from '../pod-refs.js';
+import { RefKind } from '../../common/index.js';
 import type { ReplyShape } from '../replies.js';
 import type { UpstreamEnv, UpstreamRequest } from './context.js';
 import { handleEvent } from './event.js';

@@ -2,26 +2,15 @@
  * The node's Lease in kube-node-lease (edged's heartbeat): query, insert and update, each answered
  * with an ObjectResp (edgecore's lease client decodes `{"Object", "Err"}` for all three).
  */
-import { contentJson } from '../../../api/index.js';
 import { isJsonObject, type JsonObject } from '../../../base/index.js';
 import { RESOURCES, isNotFound, type V1Lease } from '../../../kube/client/index.js';
 import { notFoundStatus, objectResp, statusOf } from '../replies.js';
-import { callOpts, type UpstreamEnv, type UpstreamRequest } from './context.js';
+import { callOpts, objectContent, type UpstreamEnv, type UpstreamRequest } from './context.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 function leaseBody(req: UpstreamRequest, env: UpstreamEnv): JsonObject | undefined {
-  let body: unknown;
-  try {
-    body = contentJson(req.msg);
-  } catch {
-    body = undefined;
-  }
-  if (!isJsonObject(body)) {
-    env.unsupported(req, 'call', 400, 'bad-body', 'lease: the content is not a JSON object');
-    return undefined;
-  }
-  return body;
+  return objectContent(req, env, 'call', 'lease: the content is not a JSON object');
 }
 
 export async function queryLease(req: UpstreamRequest, env: UpstreamEnv): Promise<void> {

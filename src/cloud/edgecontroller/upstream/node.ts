@@ -2,25 +2,15 @@
  * Node requests from edged: registration (insert), query, label / annotation update, status patch
  * (nodepatch, a strategic-merge-patch string) and the legacy full status update (nodestatus).
  */
-import { contentJson, contentText } from '../../../api/index.js';
+import { contentText } from '../../../api/index.js';
 import { isJsonObject, type JsonObject } from '../../../base/index.js';
 import { RESOURCES, isAlreadyExists, isNotFound, type V1Node } from '../../../kube/client/index.js';
 import { CLOUDCORE_ANNOTATION } from '../../common/index.js';
 import { notFoundStatus, objectResp, statusOf } from '../replies.js';
-import { callOpts, type UpstreamEnv, type UpstreamRequest } from './context.js';
+import { callOpts, objectContent, type UpstreamEnv, type UpstreamRequest } from './context.js';
 
 function bodyObject(req: UpstreamRequest, env: UpstreamEnv, shape: 'call' | 'query'): JsonObject | undefined {
-  let body: unknown;
-  try {
-    body = contentJson(req.msg);
-  } catch {
-    body = undefined;
-  }
-  if (!isJsonObject(body)) {
-    env.unsupported(req, shape, 400, 'bad-body', `${req.resourceType} ${req.msg.route.operation}: the content is not a JSON object`);
-    return undefined;
-  }
-  return body;
+  return objectContent(req, env, shape, `${req.resourceType} ${req.msg.route.operation}: the content is not a JSON object`);
 }
 
 /** The Node to create from what the edge sent: its name forced, server-set fields dropped, the cloudcore annotation added. */

@@ -2,12 +2,12 @@
  * Pod requests from edged: status patch (podpatch), legacy status update (podstatus), delete and
  * podlist. Every one is checked first: the pod must be bound to the requesting node.
  */
-import { contentJson, contentText, Operation, ResourceType } from '../../../api/index.js';
+import { contentText, Operation, ResourceType } from '../../../api/index.js';
 import { isJsonObject, type JsonObject } from '../../../base/index.js';
 import { RESOURCES, isConflict, isNotFound, type DeleteOptions, type V1Pod } from '../../../kube/client/index.js';
 import { downstreamMessage } from '../downstream.js';
-import { notFoundStatus, objectResp, statusOf, type ReplyShape } from '../replies.js';
-import { callOpts, type UpstreamEnv, type UpstreamRequest } from './context.js';
+import { StatusReason, kubeStatus, notFoundStatus, objectResp, statusOf, type ReplyShape } from '../replies.js';
+import { callOpts, jsonContent, type UpstreamEnv, type UpstreamRequest } from './context.js';
 
 export const RefuseReason = {
   PodNotOnNode: 'pod-not-on-node',
@@ -25,15 +25,21 @@ export async function findPod(env: UpstreamEnv, namespace: string, name: string)
   }
 }
 
-/** The pod, if it is bound to the request's node; otherwise answers (404 / 403) and returns undefined. */
-async function ownPod(req: UpstreamRequest, env: UpstreamEnv, name: string, shape: ReplyShape): Promise<V1Pod | undefined> {
-  let pod: V1Pod | undefined;
+/** findPod for a request: an API error is answered (in `shape`) and gives undefined; else `{ pod }`, pod undefined when it does not exist. */
+async function lookupPod(req: UpstreamRequest, env: UpstreamEnv, name: string, shape: ReplyShape): Promise<{ pod: V1Pod | undefined } | undefined> {
   try {
-    pod = await findPod(env, req.namespace, name);
+    return { pod: await findPod(env, req.namespace, name) };
   } catch (err) {
     env.replyError(req, shape, statusOf(err));
     return undefined;
   }
+}
+
+/** The pod, if it is bound to the request's node; otherwise answers (404 / 403) and returns undefined. */
+async function ownPod(req: UpstreamRequest, env: UpstreamEnv, name: string, shape: ReplyShape): Promise<V1Pod | undefined> {
+  const found = await lookupPod(req, env, name, shape);
+  if (found === undefined) return undefined;
+  const { pod } = found;
   if (pod === undefined) {
     env.replyError(req, shape, notFoundStatus('pods', '', name));
     return undefined;
@@ -45,15 +51,35 @@ async function ownPod(req: UpstreamRequest, env: UpstreamEnv, name: string, shap
   return pod;
 }
 
+/** metadata.uid of a patch body, when it names one. */
+function patchUid(patch: unknown): string | undefined {
+  const meta = isJsonObject(patch) ? patch['metadata'] : undefined;
+  const uid = isJsonObject(meta) ? meta['uid'] : undefined;
+  return typeof uid === 'string' && uid !== '' ? uid : undefined;
+}
+
+/**
+ * podpatch: a status patch from edged. A patch naming another UID than the pod's is a late report of
+ * an older pod of that name and is refused (409), so it cannot overwrite the new pod's status.
+ */
 export async function patchPodStatus(req: UpstreamRequest, env: UpstreamEnv, name: string): Promise<void> {
   const text = contentText(req.msg);
+  let parsed: unknown;
   try {
-    JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     env.unsupported(req, 'call', 400, 'bad-body', 'podpatch: the content is not a JSON patch');
     return;
   }
-  if ((await ownPod(req, env, name, 'call')) === undefined) return;
+  const pod = await ownPod(req, env, name, 'call');
+  if (pod === undefined) return;
+  const uid = patchUid(parsed);
+  const current = pod.metadata?.uid;
+  if (uid !== undefined && uid !== current) {
+    const message = `Operation cannot be fulfilled on pods "${name}": the patch is for UID ${uid}, the pod has UID ${current ?? ''}`;
+    env.replyError(req, 'call', kubeStatus(409, StatusReason.Conflict, message, { name, kind: 'pods', ...(current === undefined ? {} : { uid: current }) }));
+    return;
+  }
   try {
     const pod = await env.client.patch(RESOURCES.pods, req.namespace, name, text, { type: 'strategic', subresource: 'status', ...callOpts(env) });
     env.reply(req, objectResp(pod), pod.metadata?.resourceVersion);
@@ -72,12 +98,7 @@ function field(obj: JsonObject, name: string): unknown {
  * A pod that is gone (or replaced: other UID) is answered "OK" and deleted on the edge.
  */
 export async function updatePodStatus(req: UpstreamRequest, env: UpstreamEnv): Promise<void> {
-  let body: unknown;
-  try {
-    body = contentJson(req.msg);
-  } catch {
-    body = undefined;
-  }
+  const body = jsonContent(req);
   const items = Array.isArray(body) ? body : [body];
   for (const item of items) {
     if (!isJsonObject(item)) {
@@ -90,13 +111,9 @@ export async function updatePodStatus(req: UpstreamRequest, env: UpstreamEnv): P
     const uid = field(item, 'uid');
     const status = field(item, 'status');
     if (typeof name !== 'string' || !isJsonObject(status)) continue;
-    let pod: V1Pod | undefined;
-    try {
-      pod = await findPod(env, req.namespace, name);
-    } catch (err) {
-      env.replyError(req, 'call', statusOf(err));
-      return;
-    }
+    const found = await lookupPod(req, env, name, 'call');
+    if (found === undefined) return;
+    const { pod } = found;
     if (pod === undefined || (typeof uid === 'string' && uid !== '' && pod.metadata?.uid !== uid)) {
       const stub: V1Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: req.namespace, ...(typeof uid === 'string' && uid !== '' ? { uid } : {}) } };
       env.sendDownstream(downstreamMessage(req.nodeId, Operation.Delete, ResourceType.Pod, stub));
@@ -120,12 +137,7 @@ function deleteOptions(req: UpstreamRequest): DeleteOptions | undefined {
   const c = req.msg.content;
   // older edges send only the pod UID: delete now, on that UID
   if (typeof c === 'string' && !c.trimStart().startsWith('{')) return { gracePeriodSeconds: 0, preconditions: { uid: c } };
-  let body: unknown;
-  try {
-    body = contentJson(req.msg);
-  } catch {
-    return undefined;
-  }
+  const body = jsonContent(req); // undefined when not JSON
   if (body === null) return {};
   if (!isJsonObject(body)) return undefined;
   const opts: { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } } = {};
@@ -147,13 +159,9 @@ export async function deletePod(req: UpstreamRequest, env: UpstreamEnv, name: st
     env.unsupported(req, 'call', 400, 'bad-body', 'pod delete: the content is not DeleteOptions');
     return;
   }
-  let pod: V1Pod | undefined;
-  try {
-    pod = await findPod(env, req.namespace, name);
-  } catch (err) {
-    env.replyError(req, 'call', statusOf(err));
-    return;
-  }
+  const found = await lookupPod(req, env, name, 'call');
+  if (found === undefined) return;
+  const { pod } = found;
   if (pod === undefined) {
     env.reply(req, 'OK');
     return;
@@ -162,8 +170,12 @@ export async function deletePod(req: UpstreamRequest, env: UpstreamEnv, name: st
     env.refuse(req, 'call', RefuseReason.PodNotOnNode, `pod ${req.namespace}/${name} is not bound to node ${req.nodeId}`);
     return;
   }
+  // the pod checked above, not a newer one that took its name meanwhile
+  const podUid = pod.metadata?.uid;
+  const withUid: DeleteOptions =
+    opts.preconditions?.uid === undefined && podUid !== undefined && podUid !== '' ? { ...opts, preconditions: { ...opts.preconditions, uid: podUid } } : opts;
   try {
-    await env.client.delete(RESOURCES.pods, req.namespace, name, { ...opts, ...callOpts(env) });
+    await env.client.delete(RESOURCES.pods, req.namespace, name, { ...withUid, ...callOpts(env) });
   } catch (err) {
     // gone already, or the name now holds a newer pod (UID precondition): nothing of ours to delete
     if (!isNotFound(err) && !isConflict(err)) {

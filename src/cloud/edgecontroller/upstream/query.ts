@@ -2,12 +2,13 @@
  * Queries edged makes while it mounts volumes: ConfigMaps, Secrets and service-account tokens, each
  * allowed only when a pod bound to the requesting node uses it; and the cluster CA.
  */
-import { contentJson, encodeBase64 } from '../../../api/index.js';
+import { encodeBase64 } from '../../../api/index.js';
 import { isJsonObject } from '../../../base/index.js';
-import { RESOURCES, isNotFound, objectPath, type KubeObject, type V1Pod } from '../../../kube/client/index.js';
-import { RefKind, podRefs, podServiceAccount, refKey } from '../pod-refs.js';
+import { RESOURCES, isNotFound, objectPath, type KubeObject } from '../../../kube/client/index.js';
+import { RefKind, podRefs, refKey } from '../../common/index.js';
 import { kubeStatus, notFoundStatus, statusOf } from '../replies.js';
-import { callOpts, type UpstreamEnv, type UpstreamRequest } from './context.js';
+import { callOpts, objectContent, type UpstreamEnv, type UpstreamRequest } from './context.js';
+import { checkTokenRequest } from './token-request.js';
 
 export const QueryRefuseReason = {
   ConfigMapNotUsed: 'configmap-not-used',
@@ -41,30 +42,22 @@ export async function queryConfigOrSecret(req: UpstreamRequest, env: UpstreamEnv
   env.reply(req, { ...obj, apiVersion: 'v1', kind: ref.kind }, obj.metadata?.resourceVersion);
 }
 
-/** A TokenRequest for service account `name`: allowed when a pod on the node runs as it (and the bound pod, if named, is on the node). */
+/**
+ * A TokenRequest for service account `name`: only bound to a pod on the node that runs as it, with
+ * the expiry capped and audiences limited to the pod's projected token volumes (token-request.ts).
+ */
 export async function queryServiceAccountToken(req: UpstreamRequest, env: UpstreamEnv, name: string): Promise<void> {
-  let body: unknown;
-  try {
-    body = contentJson(req.msg);
-  } catch {
-    body = undefined;
-  }
-  if (!isJsonObject(body)) {
-    env.unsupported(req, 'query', 400, 'bad-body', 'serviceaccounttoken: the content is not a TokenRequest');
+  const body = objectContent(req, env, 'query', 'serviceaccounttoken: the content is not a TokenRequest');
+  if (body === undefined) return;
+  const check = checkTokenRequest(body, req.namespace, name, env.podsOn(req.nodeId));
+  if (!check.ok) {
+    env.refuse(req, 'query', QueryRefuseReason.ServiceAccountNotUsed, check.message);
     return;
   }
-  const onNode = env.podsOn(req.nodeId).filter((p: V1Pod) => p.metadata?.namespace === req.namespace && podServiceAccount(p) === name);
-  const bound = isJsonObject(body['spec']) ? body['spec']['boundObjectRef'] : undefined;
-  let allowed = onNode.length > 0;
-  if (allowed && isJsonObject(bound) && bound['kind'] === 'Pod') {
-    allowed = onNode.some((p) => p.metadata?.name === bound['name'] && (typeof bound['uid'] !== 'string' || bound['uid'] === '' || bound['uid'] === p.metadata?.uid));
+  if (check.droppedAudiences.length > 0) {
+    env.log.info({ node: req.nodeId, namespace: req.namespace, serviceAccount: name, dropped: check.droppedAudiences }, 'token audiences not asked for by the pod dropped');
   }
-  if (!allowed) {
-    env.refuse(req, 'query', QueryRefuseReason.ServiceAccountNotUsed, `service account ${req.namespace}/${name} is not used by a pod on node ${req.nodeId}`);
-    return;
-  }
-  const { metadata: _ignored, status: _status, ...rest } = body;
-  const tokenRequest = { ...rest, apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name, namespace: req.namespace } };
+  const tokenRequest = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name, namespace: req.namespace }, spec: check.spec };
   try {
     const path = objectPath(RESOURCES.serviceaccounts, req.namespace, name, 'token');
     const answer = await env.client.call('POST', path, { body: tokenRequest, ...callOpts(env) });

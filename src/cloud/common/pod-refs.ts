@@ -66,3 +66,11 @@ export function podServiceAccount(pod: V1Pod): string {
   const sa = pod.spec?.serviceAccountName ?? pod.spec?.serviceAccount;
   return sa === undefined || sa === '' ? 'default' : sa;
 }
+
+/** Pods by spec.nodeName: the index edgecontroller and synccontroller add to the shared pods informer. */
+export const POD_NODE_INDEX = 'edgecontroller.spec.nodeName';
+
+export function podNodeIndex(pod: V1Pod): string[] {
+  const node = pod.spec?.nodeName;
+  return node === undefined || node === '' ? [] : [node];
+}

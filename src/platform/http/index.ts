@@ -1,0 +1,1 @@
+export { closeServer, listenOn } from './listen.js';
