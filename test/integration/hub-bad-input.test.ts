@@ -4,7 +4,7 @@
  *    maxMessageBytes (4 MiB) but under the transport's hard cap (64 MiB), wrong types) costs one
  *    message: the same connection still answers a valid query, kubeedge_cloudhub_bad_messages_total
  *    rose, and the API server's /debug/store/integrity is ok.
- *  - Replay: the edge→cloud frames KubeEdge v1.15.4's edgecore sent (../shared/reference/wire-capture)
+ *  - Replay: the edge→cloud frames KubeEdge v1.15.4's edgecore sent (test/fixtures/wire, copied from the reference capture)
  *    are sent as node `edge-capture`; the replies have the shapes edgecore expects.
  */
 import assert from 'node:assert/strict';
@@ -30,7 +30,7 @@ import {
   type FakeEdge,
 } from '../harness/index.js';
 
-const CAPTURE_DIR = process.env['WIRE_CAPTURE_DIR'] ?? path.resolve(REPO_ROOT, '..', 'shared', 'reference', 'wire-capture');
+const CAPTURE_DIR = process.env['WIRE_CAPTURE_DIR'] ?? path.resolve(REPO_ROOT, 'test', 'fixtures', 'wire');
 const NODE = 'edge-capture';
 
 /** The edge→cloud requests (not ACKs) of one capture file, in order. */
