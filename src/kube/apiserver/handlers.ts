@@ -10,7 +10,7 @@ import type { ResourceRequest } from './request-info.js';
 import { sendJson, sendSuccess, toJson } from './respond.js';
 import type { ResourceInfo } from './resources.js';
 import { apiErrors, ApiError, statusObject, toApiError } from './status.js';
-import { issueToken, type TokenKey } from './service-account-token.js';
+import { tokenRequest, type TokenKey } from './service-account-token.js';
 import { bindPod, ensureSubresource, readScale, writeScale } from './subresources.js';
 import { toTable, wantsTable } from './table.js';
 import { bookmark, checkWatchRevision, startWatch, type WatchEventType } from './watch.js';
@@ -122,25 +122,7 @@ export async function handleResource(ctx: HandlerContext, req: IncomingMessage, 
   if (sub === 'token') {
     if (method !== 'POST' || ns === undefined) throw apiErrors.methodNotAllowed();
     const request = decodeObjectBody(await readBody(req), req.headers['content-type']);
-    const sa = metaOf(svc.get(r, ns, name));
-    const pods = ctx.svc.registry.lookup('', 'v1', 'pods');
-    const out = issueToken(ctx.tokenKey, {
-      namespace: ns,
-      serviceAccount: { name, uid: typeof sa['uid'] === 'string' ? sa['uid'] : '' },
-      request,
-      nowMs: ctx.now(),
-      findPod: (podName) => {
-        if (pods === undefined || podName === '') return undefined;
-        try {
-          const uid = metaOf(svc.get(pods, ns, podName))['uid'];
-          return { uid: typeof uid === 'string' ? uid : '' };
-        } catch (err) {
-          if (toApiError(err).httpCode === 404) return undefined;
-          throw err;
-        }
-      },
-    });
-    return sendJson(res, 201, out);
+    return sendJson(res, 201, tokenRequest(svc, ctx.tokenKey, ctx.now(), r, ns, name, request));
   }
   if (sub === 'binding' || sub === 'eviction') {
     if (method !== 'POST') throw apiErrors.methodNotAllowed();

@@ -8,7 +8,10 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import { type JsonObject, isJsonObject } from '../../base/index.js';
 import type { UserInfo } from './auth.js';
-import { ApiError } from './status.js';
+import { metaOf } from './meta.js';
+import type { ObjectService } from './objects.js';
+import type { ResourceInfo } from './resources.js';
+import { ApiError, toApiError } from './status.js';
 
 export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 const DEFAULT_EXPIRATION_SECONDS = 3600;
@@ -99,6 +102,28 @@ export function issueToken(key: TokenKey, input: IssueInput): JsonObject {
     spec: { ...spec, audiences: claims['aud'] as string[], expirationSeconds: seconds },
     status: { token, expirationTimestamp: new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
   };
+}
+
+/** `POST serviceaccounts/{name}/token`: the service account must exist; a bound pod must exist with the given UID. */
+export function tokenRequest(svc: ObjectService, key: TokenKey, nowMs: number, saResource: ResourceInfo, ns: string, name: string, request: JsonObject): JsonObject {
+  const sa = metaOf(svc.get(saResource, ns, name));
+  const pods = svc.registry.lookup('', 'v1', 'pods');
+  return issueToken(key, {
+    namespace: ns,
+    serviceAccount: { name, uid: typeof sa['uid'] === 'string' ? sa['uid'] : '' },
+    request,
+    nowMs,
+    findPod: (podName) => {
+      if (pods === undefined || podName === '') return undefined;
+      try {
+        const uid = metaOf(svc.get(pods, ns, podName))['uid'];
+        return { uid: typeof uid === 'string' ? uid : '' };
+      } catch (err) {
+        if (toApiError(err).httpCode === 404) return undefined;
+        throw err;
+      }
+    },
+  });
 }
 
 /** Still-valid binding check: the pod named in the token must exist with that UID. */
