@@ -25,6 +25,8 @@ const CONFINED = {
   ws: ['platform/transport'],
   aedes: ['edge/eventbus', 'mapper'],
   mqtt: ['edge/eventbus', 'mapper'],
+  '@grpc/grpc-js': ['platform/cri', 'edge/devicetwin', 'mapper'],
+  '@grpc/proto-loader': ['platform/cri', 'edge/devicetwin', 'mapper'],
 };
 
 function srcRel(file) {

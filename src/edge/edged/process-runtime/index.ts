@@ -1,0 +1,2 @@
+export { createProcessRuntime, type ProcessRuntimeOptions } from './process-runtime.js';
+export { DEFAULT_BACKOFF, type Backoff } from './container-process.js';

@@ -1,0 +1,58 @@
+/** Shared helpers for the process runtime tests (real processes in a temp dir). */
+import { mkdtempSync, readFileSync, realpathSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { V1Container, V1Pod } from '../../../kube/client/index.js';
+import type { ContainerStatusReport, PodRuntime } from '../runtime.js';
+
+export function tempRoot(): string {
+  return realpathSync(mkdtempSync(join(tmpdir(), 'ke-process-rt-')));
+}
+
+export function sh(name: string, script: string, extra: Partial<V1Container> = {}): V1Container {
+  return { name, image: 'ignored:1', command: ['/bin/sh', '-c', script], ...extra };
+}
+
+export function makePod(uid: string, containers: V1Container[], spec: Partial<NonNullable<V1Pod['spec']>> = {}): V1Pod {
+  return { metadata: { name: `pod-${uid}`, namespace: 'ns1', uid }, spec: { nodeName: 'edge-1', ...spec, containers } };
+}
+
+/** Polls until `cond` holds (no wall-clock assertion: only a generous upper bound). */
+export async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function container(rt: PodRuntime, pod: V1Pod, name: string): ContainerStatusReport | undefined {
+  const s = rt.podStatus(pod);
+  return [...(s?.containers ?? []), ...(s?.initContainers ?? [])].find((c) => c.name === name);
+}
+
+export function exitCode(c: ContainerStatusReport | undefined): number | undefined {
+  return c !== undefined && 'terminated' in c.state ? c.state.terminated.exitCode : undefined;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The file's text, '' while it does not exist yet. */
+export function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
