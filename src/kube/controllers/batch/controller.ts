@@ -20,7 +20,7 @@ import {
   type V1Pod,
 } from '../../client/index.js';
 import { Expectations, watchOwnedPods } from '../common/expectations.js';
-import { controllerKey } from '../common/matching.js';
+import { controllerKey, indexByControllerUid } from '../common/matching.js';
 import { slowStartBatch } from '../common/slow-start.js';
 import type { Controller, ControllerContext } from '../types.js';
 import {
@@ -108,12 +108,7 @@ class JobController {
     this.#expectations = new Expectations(ctx.clock);
     this.#jobs = ctx.informers.informer(RESOURCES.jobs);
     this.#pods = ctx.informers.informer(RESOURCES.pods);
-    if (!this.#pods.hasIndex(OWNER_INDEX)) {
-      this.#pods.addIndex(OWNER_INDEX, (p) => {
-        const ref = p.metadata?.ownerReferences?.find((r) => r.controller === true && r.kind === 'Job');
-        return ref === undefined ? [] : [ref.uid];
-      });
-    }
+    indexByControllerUid(this.#pods, OWNER_INDEX, 'Job');
   }
 
   async start(signal: AbortSignal): Promise<void> {

@@ -2,7 +2,7 @@
  * Matching rules shared by the scheduler and the controllers: tolerations against taints, label
  * selectors against labels, node selector requirements against a node's label or name.
  */
-import { keyOf, type V1LabelSelector, type V1NodeSelectorRequirement, type V1OwnerReference, type V1Taint, type V1Toleration } from '../../client/index.js';
+import { keyOf, type KubeObject, type SharedInformer, type V1LabelSelector, type V1NodeSelectorRequirement, type V1OwnerReference, type V1Taint, type V1Toleration } from '../../client/index.js';
 
 /** Kubernetes' Toleration.ToleratesTaint. */
 export function tolerates(tol: V1Toleration, taint: V1Taint): boolean {
@@ -69,6 +69,19 @@ export function nodeRequirementMatches(req: V1NodeSelectorRequirement, value: st
 
 /** The `namespace/name` key of an object's controller owner of `kind`, if it has one. */
 export function controllerKey(obj: { metadata?: { namespace?: string; ownerReferences?: V1OwnerReference[] } }, kind: string): string | undefined {
-  const ref = obj.metadata?.ownerReferences?.find((r) => r.controller === true && r.kind === kind);
+  const ref = controllerRefOf(obj, kind);
   return ref === undefined ? undefined : keyOf(obj.metadata?.namespace, ref.name);
+}
+
+function controllerRefOf(obj: { metadata?: { ownerReferences?: V1OwnerReference[] } }, kind: string): V1OwnerReference | undefined {
+  return obj.metadata?.ownerReferences?.find((r) => r.controller === true && r.kind === kind);
+}
+
+/** Adds (once) an index `name` of the informer's objects by the uid of their controller ownerReference of `kind`. */
+export function indexByControllerUid<T extends KubeObject>(inf: SharedInformer<T>, name: string, kind: string): void {
+  if (inf.hasIndex(name)) return;
+  inf.addIndex(name, (o) => {
+    const ref = controllerRefOf(o, kind);
+    return ref === undefined ? [] : [ref.uid];
+  });
 }

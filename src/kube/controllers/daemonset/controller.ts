@@ -28,7 +28,7 @@ import {
 } from '../../client/index.js';
 import type { Controller, ControllerContext } from '../types.js';
 import { Expectations, watchOwnedPods } from '../common/expectations.js';
-import { controllerKey } from '../common/matching.js';
+import { controllerKey, indexByControllerUid } from '../common/matching.js';
 import { labelSelectorMatches } from './placement.js';
 import { isPodAvailable, isPodReady, planDaemonSet } from './plan.js';
 import { daemonPodFor } from './pod.js';
@@ -41,18 +41,8 @@ const NAMESPACE_INDEX = 'daemonset-controller/namespace';
 const FAILED_POD_BACKOFF_MS = 1000;
 const FAILED_POD_MAX_BACKOFF_MS = 15 * 60_000;
 
-/** The uid of the controller ownerReference of `kind`, if any. */
-function controllerUid(obj: { metadata?: { ownerReferences?: { kind: string; uid: string; controller?: boolean; name: string }[] } }, kind: string): string[] {
-  const ref = obj.metadata?.ownerReferences?.find((r) => r.controller === true && r.kind === kind);
-  return ref === undefined ? [] : [ref.uid];
-}
-
 function ownerKey(pod: V1Pod): string | undefined {
   return controllerKey(pod, 'DaemonSet');
-}
-
-function addIndexOnce<T extends V1Pod | V1ControllerRevision>(inf: SharedInformer<T>, kind: string): void {
-  if (!inf.hasIndex(OWNER_INDEX)) inf.addIndex(OWNER_INDEX, (o) => controllerUid(o, kind));
 }
 
 function statusChanged(a: V1DaemonSetStatus | undefined, b: V1DaemonSetStatus): boolean {
@@ -96,9 +86,9 @@ class DaemonSetController {
     this.#pods = ctx.informers.informer(RESOURCES.pods);
     this.#nodes = ctx.informers.informer(RESOURCES.nodes);
     this.#revisions = ctx.informers.informer(RESOURCES.controllerrevisions);
-    addIndexOnce(this.#pods, 'DaemonSet');
+    indexByControllerUid(this.#pods, OWNER_INDEX, 'DaemonSet');
     if (!this.#pods.hasIndex(NAMESPACE_INDEX)) this.#pods.addIndex(NAMESPACE_INDEX, (p) => [p.metadata?.namespace ?? '']);
-    addIndexOnce(this.#revisions, 'DaemonSet');
+    indexByControllerUid(this.#revisions, OWNER_INDEX, 'DaemonSet');
   }
 
   async start(signal: AbortSignal): Promise<void> {

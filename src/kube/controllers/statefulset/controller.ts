@@ -28,7 +28,7 @@ import {
 } from '../../client/index.js';
 import type { Controller, ControllerContext } from '../types.js';
 import { PodExpectations } from './expectations.js';
-import { controllerKey, labelSelectorMatches } from '../common/matching.js';
+import { controllerKey, indexByControllerUid, labelSelectorMatches } from '../common/matching.js';
 import { isAvailable, isRunningAndReady, isTerminating, planStatefulSet } from './plan.js';
 import { ordinalOf, statefulPodFor } from './pod.js';
 import { revisionName, statefulSetRevision, STS_REVISION_LABEL, templateOfRevision } from './revision.js';
@@ -74,9 +74,9 @@ class StatefulSetController {
     this.#sets = ctx.informers.informer(RESOURCES.statefulsets);
     this.#pods = ctx.informers.informer(RESOURCES.pods);
     this.#revisions = ctx.informers.informer(RESOURCES.controllerrevisions);
-    if (!this.#pods.hasIndex(OWNER_INDEX)) this.#pods.addIndex(OWNER_INDEX, (p) => ownerUids(p, 'StatefulSet'));
+    indexByControllerUid(this.#pods, OWNER_INDEX, 'StatefulSet');
     if (!this.#pods.hasIndex(NAMESPACE_INDEX)) this.#pods.addIndex(NAMESPACE_INDEX, (p) => [p.metadata?.namespace ?? '']);
-    if (!this.#revisions.hasIndex(OWNER_INDEX)) this.#revisions.addIndex(OWNER_INDEX, (r) => ownerUids(r, 'StatefulSet'));
+    indexByControllerUid(this.#revisions, OWNER_INDEX, 'StatefulSet');
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -266,11 +266,6 @@ class StatefulSetController {
       }
     }
   }
-}
-
-function ownerUids(obj: Owned, kind: string): string[] {
-  const ref = controllerRef(obj);
-  return ref?.kind === kind ? [ref.uid] : [];
 }
 
 export function createStatefulSetController(): Controller {

@@ -19,6 +19,7 @@ import {
   type V1Pod,
   type V1ReplicaSet,
 } from '../../client/index.js';
+import { slowStartBatch } from '../common/slow-start.js';
 import type { Controller, ControllerContext } from '../types.js';
 import { adopt, canAdopt as canAdoptFresh, CONTROLLER_UID_INDEX, ensureIndexes, NAMESPACE_INDEX, ORPHAN_INDEX, ownerRefFor, release } from './replicaset-ownership.js';
 import { Expectations } from './replicaset-expectations.js';
@@ -31,7 +32,6 @@ import {
   podsToDelete,
   sameReplicaSetStatus,
   selectorMatches,
-  slowStartBatch,
   withReplicaFailure,
 } from './replicaset-util.js';
 
@@ -201,8 +201,8 @@ class ReplicaSetController {
     if (diff < 0) {
       const n = Math.min(-diff, BURST_REPLICAS);
       this.#expectations.expectCreations(key, n);
-      const { successes, error } = await slowStartBatch(n, 1, () => this.#createPod(rs, signal));
-      const skipped = n - successes;
+      const { done, error } = await slowStartBatch(n, () => this.#createPod(rs, signal), Number.POSITIVE_INFINITY);
+      const skipped = n - done;
       if (skipped > 0) this.#expectations.lowerCreations(key, skipped);
       if (error !== undefined) throw error;
       return;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Pod, V1ReplicaSet } from '../../client/index.js';
 import { Expectations } from './replicaset-expectations.js';
-import { withReplicaFailure, calculateReplicaSetStatus, isPodActive, podsToDelete, selectorMatches, slowStartBatch, slowStartBatches } from './replicaset-util.js';
+import { withReplicaFailure, calculateReplicaSetStatus, isPodActive, podsToDelete, selectorMatches } from './replicaset-util.js';
+import { slowStartBatch, slowStartSizes } from '../common/slow-start.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -61,15 +62,15 @@ test('status counts fully labelled, ready and available (minReadySeconds) pods',
 });
 
 test('slow start: batches of 1, 2, 4, … and no further batch after a failure', async () => {
-  assert.deepEqual(slowStartBatches(10), [1, 2, 4, 3]);
-  assert.deepEqual(slowStartBatches(0), []);
+  assert.deepEqual(slowStartSizes(10), [1, 2, 4, 3]);
+  assert.deepEqual(slowStartSizes(0), []);
   let calls = 0;
-  const r = await slowStartBatch(10, 1, async () => {
+  const r = await slowStartBatch(10, async () => {
     calls++;
     if (calls === 3) throw new Error('quota');
   });
   assert.equal(calls, 3, 'the batch of 2 failed: the batch of 4 never ran');
-  assert.equal(r.successes, 2);
+  assert.equal(r.done, 2);
   assert.ok(r.error instanceof Error);
 });
 

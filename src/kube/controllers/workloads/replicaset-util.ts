@@ -132,34 +132,3 @@ export function sameReplicaSetStatus(a: V1ReplicaSetStatus | undefined, b: V1Rep
     JSON.stringify(x.conditions ?? []) === JSON.stringify(b.conditions ?? [])
   );
 }
-
-/** The batch sizes of a slow start of `count` calls beginning with `initial`: 1, 2, 4, … */
-export function slowStartBatches(count: number, initial = 1): number[] {
-  const out: number[] = [];
-  let remaining = count;
-  let size = Math.min(remaining, initial);
-  while (size > 0) {
-    out.push(size);
-    remaining -= size;
-    size = Math.min(2 * size, remaining);
-  }
-  return out;
-}
-
-/**
- * controller.slowStartBatch: runs `fn` `count` times in growing batches; stops after the first batch
- * with a failure. Answers how many succeeded and the first error.
- */
-export async function slowStartBatch(count: number, initial: number, fn: () => Promise<void>): Promise<{ successes: number; error: unknown }> {
-  let successes = 0;
-  for (const size of slowStartBatches(count, initial)) {
-    const results = await Promise.allSettled(Array.from({ length: size }, () => fn()));
-    let error: unknown;
-    for (const r of results) {
-      if (r.status === 'fulfilled') successes++;
-      else if (error === undefined) error = r.reason ?? new Error('create failed');
-    }
-    if (error !== undefined) return { successes, error };
-  }
-  return { successes, error: undefined };
-}
