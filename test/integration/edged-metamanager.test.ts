@@ -1,16 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { responseTo, type KubeEdgeMessage } from '../../api/index.js';
-import { isKeError } from '../../base/index.js';
-import { createFakeClock, createRuntime, type FakeClock } from '../../beehive/index.js';
-import { silentLogger } from '../../platform/log/index.js';
-import type { EdgeModuleDeps } from '../common/index.js';
-// The test wires the real metamanager next to edged, as edgecore does; production code never does.
-// eslint-disable-next-line ke/layers
-import { createMetaManagerModule } from '../metamanager/index.js';
-// eslint-disable-next-line ke/layers
-import { cloudMessage, connectionMessage, edgeDeps, podObject, probe, tempEdgeDir, waitFor, type Probe } from '../metamanager/test-util.js';
-import { createEdgedModule, EdgedErrorCode, KUBELET_VERSION, type HostInfo } from './index.js';
+import { responseTo, type KubeEdgeMessage } from '../../src/api/index.js';
+import { isKeError } from '../../src/base/index.js';
+import { createFakeClock, createRuntime, type FakeClock } from '../../src/beehive/index.js';
+import { silentLogger } from '../../src/platform/log/index.js';
+import type { EdgeModuleDeps } from '../../src/edge/common/index.js';
+// edged with the real metamanager next to it, as edgecore runs them (modules never import each other, so
+// this test lives outside src/edge).
+import { createEdgedModule, EdgedErrorCode, KUBELET_VERSION, type HostInfo } from '../../src/edge/edged/index.js';
+import { createMetaManagerModule } from '../../src/edge/metamanager/index.js';
+import { cloudMessage, connectionMessage, edgeDeps, podObject, probe, tempEdgeDir, waitFor, type Probe } from '../../src/edge/metamanager/test-util.js';
 
 const HOST: HostInfo = {
   hostname: 'host-a',
