@@ -1,7 +1,8 @@
 /**
  * edgecore, reusable (main.ts, keadm join, the quickstart, the hub benchmark that runs hundreds in one
- * process): no process-global state and no process.exit here. Opens the edge database, bootstraps the
- * node certificate when a token is configured and the node has none, and starts the modules.
+ * process): no process-global state and no process.exit here. Opens the edge database and starts the
+ * modules; edgehub obtains the node certificate with the join token when it has none (retrying while the
+ * cloud is unreachable), so start-up never waits for the cloud.
  */
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -10,7 +11,7 @@ import type { EdgeCoreConfig } from '../../api/config/index.js';
 import type { KubeEdgeMessage } from '../../api/index.js';
 import { errorMessage } from '../../base/index.js';
 import { createRuntime } from '../../beehive/index.js';
-import { bootstrapCertificates, needsBootstrap, type EdgeHubModule } from '../../edge/edgehub/index.js';
+import type { EdgeHubModule } from '../../edge/edgehub/index.js';
 import type { Logger } from '../../platform/log/index.js';
 import { MetricsRegistry } from '../../platform/metrics/index.js';
 import { openEdgeDb } from '../../platform/store/index.js';
@@ -21,8 +22,6 @@ export interface StartEdgecoreOptions {
   readonly metrics?: MetricsRegistry;
   /** Overrides edged.hostnameOverride and the host name. */
   readonly nodeName?: string;
-  /** Aborts a certificate bootstrap in progress. */
-  readonly signal?: AbortSignal;
   /** A module failed for good (its restart policy gave up). */
   readonly onFatal?: (module: string, err: unknown) => void;
 }
@@ -44,18 +43,6 @@ export async function startEdgecore(config: EdgeCoreConfig, opts: StartEdgecoreO
   const nodeName = edgeNodeName(config, opts.nodeName);
   const log = opts.log.child({ node: nodeName });
   const hubConfig = config.modules.edgeHub;
-  if (hubConfig.enable && hubConfig.token !== '' && needsBootstrap(hubConfig.tlsCaFile, hubConfig.tlsCertFile, hubConfig.tlsPrivateKeyFile, nodeName)) {
-    log.info({ httpServer: hubConfig.httpServer }, 'requesting the node certificate');
-    await bootstrapCertificates({
-      httpServer: hubConfig.httpServer,
-      token: hubConfig.token,
-      nodeName,
-      caFile: hubConfig.tlsCaFile,
-      certFile: hubConfig.tlsCertFile,
-      keyFile: hubConfig.tlsPrivateKeyFile,
-      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-    });
-  }
   mkdirSync(path.dirname(path.resolve(config.database.dataSource)), { recursive: true, mode: 0o700 });
   const db = openEdgeDb(config.database.dataSource);
   try {

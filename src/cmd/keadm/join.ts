@@ -110,7 +110,7 @@ export async function runJoin(args: JoinArgs, io: Io, log: Logger, signal?: Abor
   const lock = lockEdgeDir(config);
   let edge: RunningEdgecore;
   try {
-    edge = await startEdgecore(config, { log, ...(signal !== undefined ? { signal } : {}) });
+    edge = await startEdgecore(config, { log });
   } catch (err) {
     lock.release();
     throw new KeError(isKeError(err) ? err.code : 'KE_KEADM_EDGECORE_START', `edgecore did not start: ${errorMessage(err)}`, { cause: err });
