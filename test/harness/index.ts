@@ -31,6 +31,18 @@
  *   replyContent / errStatusOf / errCodeOf / isNullObjectResp   readers for hub replies
  *   startKeadmInit → KeadmCloud   `keadm init` in the foreground on free ports (an EdgeCloud for joinEdge)
  *   product.ts (import it directly: it loads edgecore): startEdgecore, bootstrapCertificates, dialFrameServer
+ *
+ * Real pods at the edge (issue 5):
+ *   startContainerd → ContainerdHandle   a private containerd (CRI, CNI bridge on a random 10.x.0.0/16) plus a private
+ *                             docker-registry holding the test images: endpoint, registry, busyboxImage, pauseImage
+ *                             (= sandbox_image), podSubnet, bridge, dir, process; stop() removes every sandbox,
+ *                             containerd, its shims, the registry and the bridge
+ *   requireContainerd         containerd + runc + docker-registry + CNI plugins + static busybox: fail under CI=true,
+ *                             skip with the apt-get line otherwise
+ *   criStatus                 CRI Status conditions (RuntimeReady, NetworkReady)
+ *   buildTestImages / pushTestImages / pushImage   the busybox and pause images built in Node from
+ *                             busybox-static (own tar writer, OCI manifest), pushed with the registry HTTP API v2
+ *   startRegistry → RegistryHandle   a private docker-registry on a free loopback port
  */
 export { onExitCleanup, keepTestDirs, type CleanupOwner } from './cleanup.js';
 export { tempDir, createTempDir, type TempDir, type TempDirOptions } from './temp-dir.js';
@@ -75,3 +87,7 @@ export { joinEdge, EdgeHandle, runKeadm, getToken, tokenFromSecret, joinArgs, re
 export { fakeEdgeConnection, FakeEdge, issueNodeCert, UpgradeRefusedError, type FakeEdgeOptions, type ReceivedFrame } from './fake-edge.js';
 export { startKeadmInit, type KeadmCloud } from './keadm.js';
 export { replyContent, errStatusOf, errCodeOf, isNullObjectResp } from './hub-replies.js';
+export { startContainerd, requireContainerd, CONTAINERD_INSTALL_HINT, type ContainerdHandle } from './containerd.js';
+export { criStatus } from './containerd-reap.js';
+export { buildTestImages, pushTestImages, pushImage, BUSYBOX_REPO, PAUSE_REPO, TEST_IMAGE_TAG, type BuiltImage } from './oci-image.js';
+export { startRegistry, type RegistryHandle } from './registry.js';
