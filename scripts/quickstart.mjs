@@ -2,8 +2,11 @@
 // `npm start`: the quickstart. On this machine, under $KUBEEDGE_HOME (default ./.kubeedge):
 //   1. `keadm init`: the embedded control plane + cloudcore (cloudhub on 127.0.0.1, KubeEdge's ports or
 //      free ones when those are busy),
-//   2. `keadm gettoken`, then `keadm join` of one hollow edge node `edge-0` through the real token flow,
-//   3. waits until edge-0 is Ready and prints the kubectl line to use.
+//   2. `keadm gettoken`, then `keadm join` of one edge node `edge-0` through the real token flow; its pod
+//      runtime is `cri` when containerd answers on unix:///run/containerd/containerd.sock, else `process`
+//      (each container's command runs as a host process, no isolation); its metaserver listens on
+//      127.0.0.1:10550 (or a free port),
+//   3. waits until edge-0 is Ready and prints the kubectl lines to use.
 // Runs again on the same state (the CA, the cluster and the edge database are kept). Ctrl-C stops both.
 // Logs (pino JSON) go to $KUBEEDGE_HOME/logs/{cloudcore,edgecore}.log; step output to this terminal.
 import { execFile, spawn } from 'node:child_process';
@@ -142,6 +145,7 @@ async function main() {
   const hubPort = await pickPort(10000, 'cloudhub');
   const certPort = await pickPort(10002, 'certificates');
   const monitorPort = await pickPort(9091, 'monitor');
+  const metaPort = await pickPort(10550, 'edge metaserver');
   say(`state in ${home}, logs in ${logDir}`);
   const cloud = start(
     'cloudcore',
@@ -153,7 +157,8 @@ async function main() {
   const joinedAt = Date.now();
   const edge = start(
     'edgecore',
-    ['join', '--cloudcore-ipport', `127.0.0.1:${hubPort}`, '--certport', String(certPort), '--token', token, '--node-name', nodeName, '--runtime', 'hollow', '--data-dir', edgeDir],
+    ['join', '--cloudcore-ipport', `127.0.0.1:${hubPort}`, '--certport', String(certPort), '--token', token, '--node-name', nodeName, '--runtime', process.env.KUBEEDGE_RUNTIME ?? 'auto', '--data-dir', edgeDir,
+     '--set', `modules.metaManager.metaServer.server=127.0.0.1:${metaPort}`],
     path.join(logDir, 'edgecore.log'),
   );
   const kubeconfig = path.join(cloudDir, 'admin.kubeconfig');
@@ -174,7 +179,8 @@ async function main() {
   );
   process.stderr.write(
     `\nkubeedge-ts is running: cloudcore (cloudhub 127.0.0.1:${hubPort}) and edge node ${nodeName}.\n` +
-      `'kubectl get nodes' shows ${nodeName} Ready:\n\n  kubectl --kubeconfig ${kubeconfig} get nodes\n\nCtrl-C stops both.\n`,
+      `'kubectl get nodes' shows ${nodeName} Ready:\n\n  kubectl --kubeconfig ${kubeconfig} get nodes\n\n` +
+      `The edge's local API (works while the cloud is away):\n\n  kubectl --server http://127.0.0.1:${metaPort} get pods -A\n\nCtrl-C stops both.\n`,
   );
 }
 

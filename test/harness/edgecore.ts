@@ -5,12 +5,13 @@
  * E/config/edgecore.yaml` on the same dir) and read the edge SQLite (E/edgecore.db, table
  * `meta(key, type, value)`) read-only.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CleanupOwner } from './cleanup.js';
 import type { HttpsClient } from './https-client.js';
 import { arr, isRecord, str } from './json.js';
-import { waitUntil } from './net.js';
+import { freePort, waitUntil } from './net.js';
 import { ManagedProcess, runCommand, type ExitInfo, type RunResult } from './process.js';
 import { REPO_ROOT } from './repo.js';
 import { createTempDir, type TempDir } from './temp-dir.js';
@@ -46,7 +47,10 @@ export async function getToken(cloud: EdgeCloud): Promise<string> {
 }
 
 /** The arguments of `keadm join` against `cloud`. */
-export function joinArgs(cloud: EdgeCloud, opts: { readonly token: string; readonly nodeName: string; readonly dataDir: string; readonly runtime?: string }): string[] {
+export function joinArgs(
+  cloud: EdgeCloud,
+  opts: { readonly token: string; readonly nodeName: string; readonly dataDir: string; readonly runtime?: string; readonly extraArgs?: readonly string[] },
+): string[] {
   return [
     'join',
     '--cloudcore-ipport',
@@ -61,6 +65,7 @@ export function joinArgs(cloud: EdgeCloud, opts: { readonly token: string; reado
     opts.runtime ?? 'hollow',
     '--data-dir',
     opts.dataDir,
+    ...(opts.extraArgs ?? []),
   ];
 }
 
@@ -119,9 +124,19 @@ export async function nodeReady(cloud: EdgeCloud, nodeName: string): Promise<boo
   return arr(r.body, 'status.conditions').some((c) => str(c, 'type') === 'Ready' && str(c, 'status') === 'True');
 }
 
+/** The CRI runtime an edge uses (from startContainerd). */
+export interface EdgeCri {
+  readonly endpoint: string;
+  readonly pauseImage: string;
+}
+
 export interface JoinEdgeOptions {
   readonly nodeName: string;
-  readonly runtime?: 'hollow';
+  /** Default hollow; cri needs `cri`. */
+  readonly runtime?: 'hollow' | 'process' | 'cri';
+  readonly cri?: EdgeCri;
+  /** More `keadm join` flags. */
+  readonly extraArgs?: readonly string[];
   /** Default: a temp dir removed with `owner`. */
   readonly dataDir?: string;
   /** Default: `keadm gettoken` on the cloud. */
@@ -136,13 +151,16 @@ export class EdgeHandle {
   readonly dataDir: string;
   readonly configPath: string;
   readonly dbPath: string;
+  /** The edge's metaserver (plain HTTP on a free loopback port). */
+  readonly metaserverUrl: string;
   readonly #cloud: EdgeCloud;
   #proc: ManagedProcess;
   readonly #previousLogs: string[] = [];
   #scratch: TempDir | undefined;
 
-  constructor(init: { cloud: EdgeCloud; nodeName: string; dataDir: string; proc: ManagedProcess; scratch: TempDir | undefined }) {
+  constructor(init: { cloud: EdgeCloud; nodeName: string; dataDir: string; proc: ManagedProcess; scratch: TempDir | undefined; metaserverUrl: string }) {
     this.#cloud = init.cloud;
+    this.metaserverUrl = init.metaserverUrl;
     this.nodeName = init.nodeName;
     this.dataDir = init.dataDir;
     this.configPath = path.join(init.dataDir, 'config', 'edgecore.yaml');
@@ -226,12 +244,43 @@ export class EdgeHandle {
     });
   }
 
-  /** stop(), then remove the temp dir the harness made (a given dataDir is kept). */
+  /** stop(), kill what the process runtime left running, then remove the temp dir the harness made (a given dataDir is kept). */
   async dispose(): Promise<void> {
     await this.stop();
+    killProcessRuntimePods(path.join(this.dataDir, 'edged'));
     const s = this.#scratch;
     this.#scratch = undefined;
     await s?.remove();
+  }
+}
+
+/**
+ * The process runtime leaves its containers running when edgecore stops (it re-adopts them); a test
+ * that ends kills them through their state files (`pods/<uid>/state/<container>.json`, field `pid`).
+ */
+export function killProcessRuntimePods(rootDir: string): void {
+  let pods: string[];
+  try {
+    pods = readdirSync(path.join(rootDir, 'pods'));
+  } catch {
+    return;
+  }
+  for (const uid of pods) {
+    const stateDir = path.join(rootDir, 'pods', uid, 'state');
+    let files: string[];
+    try {
+      files = readdirSync(stateDir).filter((f) => f.endsWith('.json'));
+    } catch {
+      continue;
+    }
+    for (const f of files) {
+      try {
+        const pid = (JSON.parse(readFileSync(path.join(stateDir, f), 'utf8')) as { pid?: unknown }).pid;
+        if (typeof pid === 'number' && pid > 1) process.kill(-pid, 'SIGKILL');
+      } catch {
+        // gone already, or not a state file
+      }
+    }
   }
 }
 
@@ -246,13 +295,22 @@ export async function joinEdge(cloud: EdgeCloud, opts: JoinEdgeOptions): Promise
   const scratch = opts.dataDir === undefined ? await createTempDir({ prefix: `edge-${opts.nodeName}` }) : undefined;
   const dataDir = opts.dataDir ?? path.join(scratch?.path ?? '', 'edge');
   const token = opts.token ?? (await getToken(cloud));
+  const metaPort = await freePort();
+  const sets = [`modules.metaManager.metaServer.server=127.0.0.1:${metaPort}`];
+  const extra: string[] = [];
+  if (opts.runtime === 'cri') {
+    if (opts.cri === undefined) throw new Error('joinEdge: runtime cri needs opts.cri (from startContainerd)');
+    extra.push('--remote-runtime-endpoint', opts.cri.endpoint);
+    sets.push(`modules.edged.podSandboxImage=${opts.cri.pauseImage}`);
+  }
+  extra.push('--set', sets.join(','), ...(opts.extraArgs ?? []));
   const proc = new ManagedProcess({
     name: `keadm-join-${opts.nodeName}`,
     command: process.execPath,
-    args: [...binArgs('keadm'), ...joinArgs(cloud, { token, nodeName: opts.nodeName, dataDir, ...(opts.runtime ? { runtime: opts.runtime } : {}) })],
+    args: [...binArgs('keadm'), ...joinArgs(cloud, { token, nodeName: opts.nodeName, dataDir, runtime: opts.runtime ?? 'hollow', extraArgs: extra })],
     cwd: REPO_ROOT,
   });
-  const edge = new EdgeHandle({ cloud, nodeName: opts.nodeName, dataDir, proc, scratch });
+  const edge = new EdgeHandle({ cloud, nodeName: opts.nodeName, dataDir, proc, scratch, metaserverUrl: `http://127.0.0.1:${metaPort}` });
   opts.owner?.after(() => edge.dispose());
   await edge.waitReady(opts.readyTimeoutMs ?? 90_000);
   return edge;

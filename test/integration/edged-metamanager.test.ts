@@ -1,13 +1,13 @@
+import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { responseTo, type KubeEdgeMessage } from '../../src/api/index.js';
-import { isKeError } from '../../src/base/index.js';
 import { createFakeClock, createRuntime, type FakeClock } from '../../src/beehive/index.js';
 import { silentLogger } from '../../src/platform/log/index.js';
 import type { EdgeModuleDeps } from '../../src/edge/common/index.js';
 // edged with the real metamanager next to it, as edgecore runs them (modules never import each other, so
 // this test lives outside src/edge).
-import { createEdgedModule, EdgedErrorCode, KUBELET_VERSION, type HostInfo } from '../../src/edge/edged/index.js';
+import { createEdgedModule, KUBELET_VERSION, type HostInfo } from '../../src/edge/edged/index.js';
 import { createMetaManagerModule } from '../../src/edge/metamanager/index.js';
 import { cloudMessage, connectionMessage, edgeDeps, podObject, probe, tempEdgeDir, waitFor, type Probe } from '../../src/edge/metamanager/test-util.js';
 
@@ -17,6 +17,13 @@ const HOST: HostInfo = {
   cpus: 4,
   memoryBytes: 8 * 1024 * 1024 * 1024,
   ephemeralStorageBytes: 100 * 1024 * 1024 * 1024,
+  ephemeralStorageAvailableBytes: 60 * 1024 * 1024 * 1024,
+  memoryAvailableBytes: 6 * 1024 * 1024 * 1024,
+  pidMax: 4_194_304,
+  pidCount: 120,
+  machineID: 'machine-a',
+  bootID: 'boot-a',
+  systemUUID: 'uuid-a',
   architecture: 'amd64',
   operatingSystem: 'linux',
   kernelVersion: '6.1.0-test',
@@ -67,7 +74,12 @@ function cloud(msg: KubeEdgeMessage): KubeEdgeMessage | undefined {
 }
 
 async function edgeRig(t: { after(fn: () => Promise<void> | void): void }, dbPath: string, clock: FakeClock, runtimeType: 'hollow' | 'cri' = 'hollow'): Promise<EdgeRig> {
-  const deps = edgeDeps(dbPath, (c) => ({ ...c, modules: { ...c.modules, edged: { ...c.modules.edged, runtimeType, nodeLabels: { zone: 'a' } } } }));
+  // cri: a socket where nothing listens (the runtime stays down).
+  const kubelet = { containerRuntimeEndpoint: `unix://${path.join(path.dirname(dbPath), 'nothing.sock')}` };
+  const deps = edgeDeps(dbPath, (c) => ({
+    ...c,
+    modules: { ...c.modules, edged: { ...c.modules.edged, runtimeType, nodeLabels: { zone: 'a' }, tailoredKubeletConfig: { ...c.modules.edged.tailoredKubeletConfig, ...kubelet } } },
+  }));
   const hub = probe('websocket', 'hub', (msg, ctx) => {
     const out = cloud(msg);
     if (out !== undefined) ctx.respond(out);
@@ -221,10 +233,19 @@ test('an edgecore restart reports the same startTime for an unchanged pod', asyn
   assert.equal(p2.status.containerStatuses[0]?.state.terminated !== undefined, true);
 });
 
-test('runtime cri is refused at start with KE_EDGED_RUNTIME_UNAVAILABLE', async (t) => {
+test('with the CRI runtime down, the node still registers, NotReady because the container runtime is down', async (t) => {
   const tmp = tempEdgeDir();
   t.after(() => tmp.cleanup());
-  await assert.rejects(edgeRig(t, tmp.dbPath, createFakeClock(START), 'cri'), (err: unknown) => isKeError(err) && isKeError(err.cause, EdgedErrorCode.runtimeUnavailable));
+  const r = await edgeRig(t, tmp.dbPath, createFakeClock(START), 'cri');
+  r.connect('connected');
+  await r.clock.advance(2_000);
+  const insert = await waitFor('node insert reached the cloud', () => r.sent('insert', 'default/node/edge-1')[0]);
+  const node = insert.content as { status: { conditions: { type: string; status: string; reason: string; message: string }[]; nodeInfo: { containerRuntimeVersion: string } } };
+  const ready = node.status.conditions.find((c) => c.type === 'Ready');
+  assert.equal(ready?.status, 'False');
+  assert.equal(ready?.reason, 'KubeletNotReady');
+  assert.equal(ready?.message, 'container runtime is down');
+  assert.equal(node.status.nodeInfo.containerRuntimeVersion, '');
 });
 
 test('a Node from the cloud that is not Ready makes edged report its status at once', async (t) => {

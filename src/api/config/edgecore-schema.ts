@@ -7,8 +7,7 @@ import { checkHostPort, checkHttpsUrl, f, type ObjectSpec } from './schema.js';
 
 const KUBEEDGE_EDGED_KEYS = [
   'containerRuntime', 'masterServiceNamespace', 'maxContainerCount', 'maxPerPodContainerCount', 'minimumGCAge',
-  'podSandboxImage', 'registerNode', 'registerSchedulable', 'remoteImageEndpoint', 'remoteRuntimeEndpoint',
-  'rootDirectory', 'tailoredKubeletConfig', 'reportEvent', 'customInterfaceName', 'concurrentConsumers',
+  'registerNode', 'registerSchedulable', 'remoteImageEndpoint', 'remoteRuntimeEndpoint', 'reportEvent', 'customInterfaceName', 'concurrentConsumers',
   'cgroupDriver', 'enableMetrics', 'clusterDNS', 'clusterDomain',
 ] as const;
 
@@ -30,6 +29,18 @@ export const EDGECORE_SCHEMA: ObjectSpec = f.object(
             nodeStatusReportFrequency: f.positive(),
             nodeLeaseDurationSeconds: f.positive(),
             maxPods: f.positiveInt(),
+            rootDirectory: f.string(),
+            podSandboxImage: f.string(),
+            tailoredKubeletConfig: f.object(
+              {
+                containerRuntimeEndpoint: f.string(),
+                staticPodPath: f.string(),
+                syncFrequency: f.positive(),
+                imageGCHighThresholdPercent: f.percent(),
+                imageGCLowThresholdPercent: f.percent(),
+              },
+              'any',
+            ),
           },
           KUBEEDGE_EDGED_KEYS,
         ),

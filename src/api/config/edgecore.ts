@@ -48,6 +48,25 @@ export interface EdgedConfig {
   /** Lease duration; it is renewed every quarter of it, as kubelet does. */
   readonly nodeLeaseDurationSeconds: number;
   readonly maxPods: number;
+  /** Where pod directories, volumes, logs and process-runtime state live; '' = `<dir of database.dataSource>/edged`. */
+  readonly rootDirectory: string;
+  /** The pause image of CRI sandboxes. */
+  readonly podSandboxImage: string;
+  readonly tailoredKubeletConfig: TailoredKubeletConfig;
+}
+
+/** The kubelet fields edged honours (KubeEdge's `tailoredKubeletConfig`; other kubelet keys are accepted and ignored). */
+export interface TailoredKubeletConfig {
+  /** CRI socket of the `cri` runtime. */
+  readonly containerRuntimeEndpoint: string;
+  /** Folder of static pod manifests (YAML or JSON); a missing folder means none. */
+  readonly staticPodPath: string;
+  /** Seconds between full resyncs of every pod (volumes refreshed, dead containers restarted). */
+  readonly syncFrequency: number;
+  /** Image garbage collection starts above this disk use of the image filesystem... */
+  readonly imageGCHighThresholdPercent: number;
+  /** ...and removes unused images until use is below this. */
+  readonly imageGCLowThresholdPercent: number;
 }
 
 export interface EdgeCoreConfig {
@@ -83,6 +102,15 @@ export const DEFAULT_EDGECORE_CONFIG: EdgeCoreConfig = {
       nodeStatusReportFrequency: 300,
       nodeLeaseDurationSeconds: 40,
       maxPods: 110,
+      rootDirectory: '',
+      podSandboxImage: 'kubeedge/pause:3.6',
+      tailoredKubeletConfig: {
+        containerRuntimeEndpoint: 'unix:///run/containerd/containerd.sock',
+        staticPodPath: '/etc/kubeedge/manifests',
+        syncFrequency: 10,
+        imageGCHighThresholdPercent: 85,
+        imageGCLowThresholdPercent: 80,
+      },
     },
     edgeHub: {
       enable: true,

@@ -27,6 +27,7 @@ export const f = {
   bool: (): FieldSpec => ({ kind: 'bool' }),
   port: (): FieldSpec => ({ kind: 'int', min: 0, max: 65535, what: 'a port number (0-65535)' }),
   positiveInt: (): FieldSpec => ({ kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER, what: 'a positive integer' }),
+  percent: (): FieldSpec => ({ kind: 'int', min: 0, max: 100, what: 'a percentage (0-100)' }),
   positive: (): FieldSpec => ({ kind: 'number', positive: true }),
   string: (check?: (v: string) => string | undefined): FieldSpec => (check === undefined ? { kind: 'string' } : { kind: 'string', check }),
   literal: (value: string): FieldSpec => ({ kind: 'literal', value }),

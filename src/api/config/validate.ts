@@ -23,8 +23,8 @@ export function parseDurationSeconds(v: unknown): number | undefined {
 }
 
 /**
- * KubeEdge keeps kubelet's settings under `edged.tailoredKubeletConfig`; the three we honour are lifted
- * to our flat `edged` fields unless the document sets those directly.
+ * KubeEdge keeps kubelet's settings under `edged.tailoredKubeletConfig`; three are lifted to our flat
+ * `edged` fields unless the document sets those directly, and a duration `syncFrequency` (`1m0s`) becomes seconds.
  */
 function liftKubeletConfig(doc: Record<string, unknown>, errors: string[]): Record<string, unknown> {
   const modules = doc['modules'];
@@ -43,6 +43,12 @@ function liftKubeletConfig(doc: Record<string, unknown>, errors: string[]): Reco
     const seconds = parseDurationSeconds(freq);
     if (seconds === undefined || seconds <= 0) errors.push(`${path}.nodeStatusReportFrequency: must be a positive duration such as 5m0s, got ${JSON.stringify(freq)}`);
     else lifted['nodeStatusReportFrequency'] = seconds;
+  }
+  const sync = kubelet['syncFrequency'];
+  if (typeof sync === 'string') {
+    const seconds = parseDurationSeconds(sync);
+    if (seconds === undefined || seconds <= 0) errors.push(`${path}.syncFrequency: must be a positive duration such as 1m0s, got ${JSON.stringify(sync)}`);
+    lifted['tailoredKubeletConfig'] = { ...kubelet, syncFrequency: seconds !== undefined && seconds > 0 ? seconds : undefined };
   }
   return { ...doc, modules: { ...modules, edged: lifted } };
 }

@@ -12,9 +12,10 @@ import type { KubeEdgeMessage } from '../../api/index.js';
 import { errorMessage } from '../../base/index.js';
 import { createRuntime } from '../../beehive/index.js';
 import type { EdgeHubModule } from '../../edge/edgehub/index.js';
+import { parseServerAddress, startMetaServer, type RunningMetaServer } from '../../edge/metaserver/index.js';
 import type { Logger } from '../../platform/log/index.js';
 import { MetricsRegistry } from '../../platform/metrics/index.js';
-import { openEdgeDb } from '../../platform/store/index.js';
+import { openEdgeDb, type EdgeDb } from '../../platform/store/index.js';
 import { edgeModules } from './modules.js';
 
 export interface StartEdgecoreOptions {
@@ -31,6 +32,8 @@ export interface RunningEdgecore {
   stop(): Promise<void>;
   readonly nodeName: string;
   readonly hub: EdgeHubModule;
+  /** The local read-only API (modules.metaManager.metaServer), when enabled and serving. */
+  readonly metaServer?: RunningMetaServer | undefined;
 }
 
 /** hostnameOverride, else the host name, lower-cased (a Node name is a DNS subdomain). */
@@ -49,21 +52,40 @@ export async function startEdgecore(config: EdgeCoreConfig, opts: StartEdgecoreO
     const metrics = opts.metrics ?? new MetricsRegistry();
     const { modules, hub } = edgeModules({ config, db, log, metrics, nodeName });
     const runtime = createRuntime<KubeEdgeMessage>({ modules, log, ...(opts.onFatal !== undefined ? { onGiveUp: opts.onFatal } : {}) });
-    await runtime.start();
+    // Before the modules, so it mirrors every write they make; a metaserver that cannot serve is logged, not fatal.
+    const metaServer = await startMetaServerIfEnabled(config, db, log, nodeName);
+    try {
+      await runtime.start();
+    } catch (err) {
+      await metaServer?.close();
+      throw err;
+    }
     log.info({ nodeName, server: hubConfig.websocket.server, db: db.path }, 'edgecore ready');
     let stopped: Promise<void> | undefined;
     const stop = async (): Promise<void> => {
       const errors = await runtime.stop();
       for (const e of errors) log.warn({ module: e.name, err: errorMessage(e.error) }, 'module stop failed');
+      await metaServer?.close();
       try {
         db.close();
       } catch (err) {
         log.warn({ err: errorMessage(err) }, 'closing the edge database failed');
       }
     };
-    return { nodeName, hub, stop: () => (stopped ??= stop()) };
+    return { nodeName, hub, metaServer, stop: () => (stopped ??= stop()) };
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+async function startMetaServerIfEnabled(config: EdgeCoreConfig, db: EdgeDb, log: Logger, nodeName: string): Promise<RunningMetaServer | undefined> {
+  const ms = config.modules.metaManager.metaServer;
+  if (!config.modules.metaManager.enable || !ms.enable) return undefined;
+  try {
+    return await startMetaServer({ db, log, nodeName, ...parseServerAddress(ms.server) });
+  } catch (err) {
+    log.error({ server: ms.server, err: errorMessage(err) }, 'metaserver not started');
+    return undefined;
   }
 }

@@ -44,7 +44,7 @@ test('keadm join: required flags, defaults, config written', () => {
   assert.equal(a.nodeName, 'my-host');
   assert.equal(a.dataDir, '/ke/edge/my-host');
   assert.equal(a.certPort, 10002);
-  assert.equal(a.runtime, 'hollow');
+  assert.equal(a.runtime, 'auto');
   assert.equal(a.start, true);
   const c = joinConfig(a);
   assert.equal(c.modules.edgeHub.websocket.server, '10.1.2.3:10000');
@@ -75,6 +75,24 @@ test('keadm join: required flags, defaults, config written', () => {
   assert.equal(parseJoinArgs(['--help'], {}, 'h').help, true);
 });
 
+test('keadm join: --set and --remote-runtime-endpoint reach edgecore.yaml, bad ones are refused', () => {
+  const a = parseJoinArgs(
+    ['--cloudcore-ipport', '1.2.3.4:10000', '--token', TOKEN, '--runtime', 'cri', '--remote-runtime-endpoint', 'unix:///x/c.sock', '--set', 'modules.edged.podSandboxImage=r.io/pause:1,modules.edged.maxPods=20,modules.metaManager.metaServer.server=127.0.0.1:1234'],
+    {},
+    'h',
+  );
+  const c = joinConfig(a);
+  assert.equal(c.modules.edged.runtimeType, 'cri');
+  assert.equal(c.modules.edged.tailoredKubeletConfig.containerRuntimeEndpoint, 'unix:///x/c.sock');
+  assert.equal(c.modules.edged.podSandboxImage, 'r.io/pause:1');
+  assert.equal(c.modules.edged.maxPods, 20);
+  assert.equal(c.modules.metaManager.metaServer.server, '127.0.0.1:1234');
+  assert.equal(c.modules.metaManager.metaServer.enable, true);
+  assert.throws(() => parseJoinArgs(['--cloudcore-ipport', '1.2.3.4:1', '--token', TOKEN, '--set', 'novalue'], {}, 'h'), flagsError);
+  const bad = parseJoinArgs(['--cloudcore-ipport', '1.2.3.4:1', '--token', TOKEN, '--set', 'modules.edged.maxPods=lots'], {}, 'h');
+  assert.throws(() => joinConfig(bad), /modules\.edged\.maxPods/);
+});
+
 test('labels parse', () => {
   assert.deepEqual(parseLabels(undefined), {});
   assert.deepEqual(parseLabels('a=,b=c'), { a: '', b: 'c' });
@@ -84,4 +102,16 @@ test('labels parse', () => {
 test('keadm reset flags', () => {
   assert.deepEqual(parseResetArgs([], { KUBEEDGE_HOME: '/ke' }), { help: false, dataDir: undefined, home: '/ke', force: false });
   assert.equal(parseResetArgs(['--data-dir', '/x', '--force'], {}).force, true);
+});
+
+test('keadm join: --metaserver-addr sets where the metaserver listens; join enables it', () => {
+  const base = ['--cloudcore-ipport', '1.2.3.4:10000', '--token', TOKEN];
+  const d = joinConfig(parseJoinArgs(base, {}, 'h'));
+  assert.equal(d.modules.metaManager.metaServer.enable, true);
+  assert.equal(d.modules.metaManager.metaServer.server, '127.0.0.1:10550');
+  const a = parseJoinArgs([...base, '--metaserver-addr', '127.0.0.1:20550'], {}, 'h');
+  assert.equal(a.metaServerAddr, '127.0.0.1:20550');
+  assert.equal(joinConfig(a).modules.metaManager.metaServer.server, '127.0.0.1:20550');
+  assert.throws(() => parseJoinArgs([...base, '--metaserver-addr', 'nope'], {}, 'h'), flagsError);
+  assert.throws(() => parseJoinArgs([...base, '--metaserver-addr', '127.0.0.1:70000'], {}, 'h'), flagsError);
 });

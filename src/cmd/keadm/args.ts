@@ -106,10 +106,40 @@ export interface JoinArgs {
   readonly token: string;
   readonly nodeName: string;
   readonly certPort: number;
-  readonly runtime: RuntimeType;
+  /** 'auto': cri when the CRI endpoint answers, else process. */
+  readonly runtime: RuntimeType | 'auto';
+  /** --remote-runtime-endpoint: the CRI socket (undefined: the config default). */
+  readonly runtimeEndpoint: string | undefined;
   readonly dataDir: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** --set path=value,... over edgecore.yaml (KubeEdge's keadm join --set). */
+  readonly sets: readonly ConfigSet[];
+  /** --metaserver-addr HOST:PORT: where the metaserver listens (undefined: the config default 127.0.0.1:10550). */
+  readonly metaServerAddr: string | undefined;
   readonly start: boolean;
+}
+
+export interface ConfigSet {
+  /** Dotted path below the document root, e.g. `modules.edged.podSandboxImage`. */
+  readonly path: readonly string[];
+  readonly value: string | number | boolean;
+}
+
+/** `a.b.c=v,d.e=w`: values true/false become booleans, plain decimal numbers numbers, anything else a string. */
+export function parseSets(text: string | undefined): ConfigSet[] {
+  if (text === undefined) return [];
+  const out: ConfigSet[] = [];
+  for (const item of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? '' : item.slice(0, eq);
+    if (!/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/.test(key)) {
+      throw flagError(`keadm join: --set wants path=value[,path=value] with a dotted config path such as modules.edged.podSandboxImage, got "${item}"`);
+    }
+    const raw = item.slice(eq + 1);
+    const value = raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+    out.push({ path: key.split('.'), value });
+  }
+  return out;
 }
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -138,8 +168,11 @@ export function parseJoinArgs(argv: readonly string[], env: NodeJS.ProcessEnv, h
     'node-name': { type: 'string' },
     certport: { type: 'string' },
     runtime: { type: 'string' },
+    'remote-runtime-endpoint': { type: 'string' },
     'data-dir': { type: 'string' },
     labels: { type: 'string' },
+    set: { type: 'string' },
+    'metaserver-addr': { type: 'string' },
     'no-start': { type: 'boolean' },
   });
   const help = v['help'] === true;
@@ -153,9 +186,12 @@ export function parseJoinArgs(argv: readonly string[], env: NodeJS.ProcessEnv, h
   if (!help && (m === null || Number(m[2]) > 65535)) throw flagError(`keadm join: --cloudcore-ipport must be IP:PORT, got "${ipport}"`);
   const nodeName = (str(v, 'node-name') ?? hostname).toLowerCase();
   if (!help && (!NODE_NAME.test(nodeName) || nodeName.length > 253)) throw flagError(`keadm join: --node-name must be a DNS subdomain (lower-case letters, digits, '-', '.'), got "${nodeName}"`);
-  const runtime = str(v, 'runtime') ?? 'hollow';
-  const known = RUNTIMES.find((r) => r === runtime);
-  if (known === undefined) throw flagError(`keadm join: --runtime must be one of ${RUNTIMES.join('|')}, got "${runtime}"`);
+  const metaServerAddr = str(v, 'metaserver-addr');
+  const ms = metaServerAddr === undefined ? undefined : /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(metaServerAddr);
+  if (ms === null || (ms !== undefined && Number(ms[2]) > 65535)) throw flagError(`keadm join: --metaserver-addr must be HOST:PORT, got "${metaServerAddr ?? ''}"`);
+  const runtime = str(v, 'runtime') ?? 'auto';
+  const known = runtime === 'auto' ? 'auto' : RUNTIMES.find((r) => r === runtime);
+  if (known === undefined) throw flagError(`keadm join: --runtime must be one of auto|${RUNTIMES.join('|')}, got "${runtime}"`);
   return {
     help,
     cloudcoreIpPort: ipport,
@@ -164,8 +200,11 @@ export function parseJoinArgs(argv: readonly string[], env: NodeJS.ProcessEnv, h
     nodeName,
     certPort: port('join', 'certport', str(v, 'certport'), 10002),
     runtime: known,
+    runtimeEndpoint: str(v, 'remote-runtime-endpoint'),
     dataDir: path.resolve(str(v, 'data-dir') ?? path.join(homeOf(env), 'edge', nodeName)),
     labels: parseLabels(str(v, 'labels')),
+    sets: parseSets(str(v, 'set')),
+    metaServerAddr,
     start: v['no-start'] !== true,
   };
 }

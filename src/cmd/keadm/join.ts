@@ -1,7 +1,7 @@
 /** keadm join: the node's certificate through the token flow, edgecore.yaml, then edgecore in this process. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_EDGECORE_CONFIG, type EdgeCoreConfig } from '../../api/config/index.js';
+import { DEFAULT_EDGECORE_CONFIG, validateEdgeCoreConfig, type EdgeCoreConfig, type RuntimeType } from '../../api/config/index.js';
 import { KeError, errorMessage, isKeError } from '../../base/index.js';
 import { EdgeHubErrorCode, bootstrapCertificates, parseJoinToken } from '../../edge/edgehub/index.js';
 import { deepFreeze, renderConfig } from '../../platform/config/index.js';
@@ -9,22 +9,62 @@ import type { Logger } from '../../platform/log/index.js';
 import { startEdgecore, type RunningEdgecore } from '../edgecore/run.js';
 import { lockEdgeDir } from '../shared/edge-lock.js';
 import { Steps, type Io } from '../shared/steps.js';
-import type { JoinArgs } from './args.js';
+import { flagError, type ConfigSet, type JoinArgs } from './args.js';
+import { criAnswers } from '../shared/cri-probe.js';
 
 export function certServerOf(args: JoinArgs): string {
   return `https://${args.cloudcoreHost}:${args.certPort}`;
 }
 
+/** `--set` entries over a plain copy of the config, checked like a config file. */
+function applySets(config: EdgeCoreConfig, sets: readonly ConfigSet[]): EdgeCoreConfig {
+  if (sets.length === 0) return config;
+  const doc = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
+  for (const set of sets) {
+    let node: Record<string, unknown> = doc;
+    for (const key of set.path.slice(0, -1)) {
+      const next = node[key];
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+        const created: Record<string, unknown> = {};
+        node[key] = created;
+        node = created;
+      } else node = next as Record<string, unknown>;
+    }
+    node[set.path[set.path.length - 1] ?? ''] = set.value;
+  }
+  const r = validateEdgeCoreConfig(doc);
+  if ('errors' in r) throw flagError(`keadm join: --set gives an invalid edgecore.yaml:\n  ${r.errors.join('\n  ')}`);
+  return r.config;
+}
+
+/** 'auto' → cri when the CRI endpoint answers within 2 s, else process. */
+export async function resolveRuntime(args: JoinArgs): Promise<RuntimeType> {
+  if (args.runtime !== 'auto') return args.runtime;
+  const endpoint = args.runtimeEndpoint ?? DEFAULT_EDGECORE_CONFIG.modules.edged.tailoredKubeletConfig.containerRuntimeEndpoint;
+  return (await criAnswers(endpoint, 2000)) ? 'cri' : 'process';
+}
+
 /** The edgecore.yaml keadm join writes (the token is not kept: the node has its certificate). */
-export function joinConfig(args: JoinArgs): EdgeCoreConfig {
+export function joinConfig(args: JoinArgs, runtime: RuntimeType = args.runtime === 'auto' ? 'process' : args.runtime): EdgeCoreConfig {
   const d = DEFAULT_EDGECORE_CONFIG;
   const hub = d.modules.edgeHub;
-  return deepFreeze({
+  const kubelet = d.modules.edged.tailoredKubeletConfig;
+  const base: EdgeCoreConfig = {
     ...d,
     database: { ...d.database, dataSource: path.join(args.dataDir, 'edgecore.db') },
     modules: {
       ...d.modules,
-      edged: { ...d.modules.edged, hostnameOverride: args.nodeName, runtimeType: args.runtime, nodeLabels: { ...args.labels } },
+      edged: {
+        ...d.modules.edged,
+        hostnameOverride: args.nodeName,
+        runtimeType: runtime,
+        nodeLabels: { ...args.labels },
+        tailoredKubeletConfig: {
+          ...kubelet,
+          containerRuntimeEndpoint: args.runtimeEndpoint ?? kubelet.containerRuntimeEndpoint,
+          staticPodPath: path.join(args.dataDir, 'manifests'),
+        },
+      },
       edgeHub: {
         ...hub,
         tlsCaFile: path.join(args.dataDir, 'ca', 'rootCA.crt'),
@@ -34,8 +74,10 @@ export function joinConfig(args: JoinArgs): EdgeCoreConfig {
         httpServer: certServerOf(args),
         token: '',
       },
+      metaManager: { ...d.modules.metaManager, metaServer: { enable: true, server: args.metaServerAddr ?? d.modules.metaManager.metaServer.server } },
     },
-  });
+  };
+  return deepFreeze(applySets(base, args.sets));
 }
 
 /** Turns a bootstrap failure into what the user should fix (same code). */
@@ -73,7 +115,7 @@ export interface JoinResult {
 
 export async function runJoin(args: JoinArgs, io: Io, log: Logger, signal?: AbortSignal): Promise<JoinResult> {
   const steps = new Steps(io, 4);
-  const config = joinConfig(args);
+  const config = joinConfig(args, await resolveRuntime(args));
   const hub = config.modules.edgeHub;
   steps.next('checking the token');
   try {
@@ -106,7 +148,7 @@ export async function runJoin(args: JoinArgs, io: Io, log: Logger, signal?: Abor
     steps.next(`not starting edgecore (--no-start); start it with: edgecore --config ${configPath}`);
     return { configPath, edgecore: undefined };
   }
-  steps.next(`starting edgecore for node ${args.nodeName} (runtime ${args.runtime}) against ${args.cloudcoreIpPort}`);
+  steps.next(`starting edgecore for node ${args.nodeName} (runtime ${config.modules.edged.runtimeType}) against ${args.cloudcoreIpPort}`);
   const lock = lockEdgeDir(config);
   let edge: RunningEdgecore;
   try {
@@ -121,6 +163,7 @@ export async function runJoin(args: JoinArgs, io: Io, log: Logger, signal?: Abor
     edgecore: {
       nodeName: edge.nodeName,
       hub: edge.hub,
+      metaServer: edge.metaServer,
       stop: async () => {
         await edge.stop();
         lock.release();

@@ -49,9 +49,18 @@ Flags:
   --token TOKEN                the output of 'keadm gettoken' on the cloud host
   --node-name NAME             this node's name (default: the host name, lower-cased)
   --certport N                 the cloud's certificate server port (default 10002)
-  --runtime hollow|cri|process pod runtime (default hollow: reports pods Running without starting them)
+  --runtime auto|cri|process|hollow
+                               pod runtime: cri runs containers on containerd, process runs each
+                               container's command as a host process (no isolation), hollow reports
+                               pods Running without starting them (scale tests); auto (default) is
+                               cri when the CRI endpoint answers, else process
+  --remote-runtime-endpoint URL  the CRI socket (default unix:///run/containerd/containerd.sock)
+  --set path=value[,...]       set edgecore.yaml fields, e.g.
+                               --set modules.edged.podSandboxImage=registry.local/pause:3.9
   --data-dir DIR               edge state directory (default $KUBEEDGE_HOME/edge/<node name>)
   --labels k=v,k2=v2           extra labels of the Node
+  --metaserver-addr HOST:PORT  where the metaserver (the node's local read-only Kubernetes API, plain
+                               HTTP) listens (default 127.0.0.1:10550; port 0 picks a free one)
   --no-start                   write the certificates and config, do not start edgecore
   -h, --help                   show this help
 `;

@@ -63,7 +63,9 @@ function previousEnding(pod: V1Pod): Ending | undefined {
   return { phase, exitCode: t?.exitCode ?? (phase === 'Succeeded' ? 0 : 1), finishedAt: t?.finishedAt ?? pod.status?.startTime ?? rfc3339(0) };
 }
 
-export function createHollowRuntime(opts: RuntimeOptions): PodRuntime {
+export const HOLLOW_RUNTIME_VERSION = 'hollow://0.1.0';
+
+export function createHollowRuntime(opts: Pick<RuntimeOptions, 'clock' | 'nodeIP'>): PodRuntime {
   const { clock, nodeIP } = opts;
   const pods = new Map<string, HollowPod>();
   const killed: string[] = [];
@@ -95,6 +97,12 @@ export function createHollowRuntime(opts: RuntimeOptions): PodRuntime {
 
   return {
     name: 'hollow',
+    start: () => Promise.resolve(),
+    version: () => HOLLOW_RUNTIME_VERSION,
+    images: () => Promise.resolve([]),
+    // Hollow pods live only in memory: nothing survives a restart to be orphaned.
+    removeOrphans: () => Promise.resolve(),
+    containerLogPath: () => undefined,
     syncPod(pod) {
       const uid = pod.metadata?.uid;
       if (uid === undefined || uid === '') return Promise.resolve();

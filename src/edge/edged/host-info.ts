@@ -1,5 +1,5 @@
 /** What edged reports about its host: capacity, addresses and system info (read once per report). */
-import { readFileSync, statfsSync } from 'node:fs';
+import { readFileSync, readdirSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 
 export interface HostInfo {
@@ -10,6 +10,17 @@ export interface HostInfo {
   readonly memoryBytes: number;
   /** Total bytes of the filesystem holding the edge database; 0 when unknown. */
   readonly ephemeralStorageBytes: number;
+  /** Bytes still available there; 0 when unknown. */
+  readonly ephemeralStorageAvailableBytes: number;
+  /** MemAvailable (else free memory). */
+  readonly memoryAvailableBytes: number;
+  /** kernel.pid_max and the number of processes now; 0 when unknown. */
+  readonly pidMax: number;
+  readonly pidCount: number;
+  /** /etc/machine-id, the boot id and the DMI product UUID; '' when unreadable. */
+  readonly machineID: string;
+  readonly bootID: string;
+  readonly systemUUID: string;
   /** Kubernetes naming: amd64, arm64, arm, ... */
   readonly architecture: string;
   readonly operatingSystem: string;
@@ -44,23 +55,64 @@ function firstIPv4(): string {
   return '';
 }
 
-function diskBytes(dir: string): number {
+function disk(dir: string): { total: number; available: number } {
   try {
     const s = statfsSync(dir);
-    return Number(s.blocks) * Number(s.bsize);
+    return { total: Number(s.blocks) * Number(s.bsize), available: Number(s.bavail) * Number(s.bsize) };
   } catch {
-    return 0;
+    return { total: 0, available: 0 };
   }
+}
+
+function readTrimmed(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function memAvailable(): number {
+  const m = /^MemAvailable:\s+(\d+) kB$/m.exec(readTrimmed('/proc/meminfo'));
+  return m?.[1] !== undefined ? Number(m[1]) * 1024 : os.freemem();
+}
+
+function pids(): { max: number; count: number } {
+  const max = Number(readTrimmed('/proc/sys/kernel/pid_max'));
+  if (!Number.isFinite(max) || max <= 0) return { max: 0, count: 0 };
+  try {
+    return { max, count: readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length };
+  } catch {
+    return { max: 0, count: 0 };
+  }
+}
+
+let cachedIds: { machineID: string; bootID: string; systemUUID: string } | undefined;
+
+function ids(): { machineID: string; bootID: string; systemUUID: string } {
+  cachedIds ??= {
+    machineID: readTrimmed('/etc/machine-id'),
+    bootID: readTrimmed('/proc/sys/kernel/random/boot_id'),
+    systemUUID: readTrimmed('/sys/class/dmi/id/product_uuid').toLowerCase(),
+  };
+  return cachedIds;
 }
 
 /** Reads the host; `dataDir` is the directory of the edge database. */
 export function readHostInfo(dataDir: string): HostInfo {
+  const d = disk(dataDir);
+  const p = pids();
   return {
+    ...ids(),
+    ephemeralStorageAvailableBytes: d.available,
+    memoryAvailableBytes: memAvailable(),
+    pidMax: p.max,
+    pidCount: p.count,
     hostname: os.hostname(),
     ipv4: firstIPv4(),
     cpus: Math.max(1, os.cpus().length),
     memoryBytes: os.totalmem(),
-    ephemeralStorageBytes: diskBytes(dataDir),
+    ephemeralStorageBytes: d.total,
     architecture: ARCH[process.arch] ?? process.arch,
     operatingSystem: os.platform() === 'win32' ? 'windows' : os.platform(),
     kernelVersion: os.release(),

@@ -26,7 +26,8 @@ export class NodeAgent {
   private leaseExists = false;
   private nodeUid = '';
   private lastStatus = '';
-  private transition = '';
+  /** Per condition type: its last status and when that status began. */
+  private readonly transitions = new Map<string, { status: string; at: string }>();
   private readonly waker: Waker;
   private readonly leaseWaker: Waker;
 
@@ -157,11 +158,16 @@ export class NodeAgent {
   reportStatus(heartbeat: boolean, force = false): void {
     const { env } = this;
     const now = rfc3339(env.clock.now());
-    if (this.transition === '') this.transition = now;
+    const transitionOf = (type: string, status: string): string => {
+      const t = this.transitions.get(type);
+      if (t !== undefined && t.status === status) return t.at;
+      this.transitions.set(type, { status, at: now });
+      return now;
+    };
     const facts = this.opts.facts();
-    const plain = JSON.stringify(nodeStatusPatch(facts, this.transition));
+    const plain = JSON.stringify(nodeStatusPatch(facts, transitionOf));
     if (!heartbeat && !force && plain === this.lastStatus) return;
-    const patch = heartbeat ? JSON.stringify(nodeStatusPatch(facts, this.transition, now)) : plain;
+    const patch = heartbeat ? JSON.stringify(nodeStatusPatch(facts, transitionOf, now)) : plain;
     if (post(env, Operation.Patch, objectResource(env.nodeNamespace, 'nodepatch', env.nodeName), patch)) this.lastStatus = plain;
   }
 }

@@ -11,6 +11,7 @@ import { buildPodStatus, type PodPatch } from './pod-status.js';
 import { isNotFound } from './replies.js';
 import type { PodRuntime } from './runtime.js';
 import { rfc3339 } from './time.js';
+import { isStaticPod } from './static-pods.js';
 import { Waker } from './wake.js';
 
 interface PodEntry {
@@ -37,6 +38,8 @@ function podContent(msg: KubeEdgeMessage): unknown {
 export class PodAgent {
   private readonly pods = new Map<string, PodEntry>();
   private readonly chains = new Map<string, Promise<void>>();
+  /** Pods with a resync queued and not yet run: one is enough. */
+  private readonly resyncQueued = new Set<string>();
   private readonly waker: Waker;
 
   constructor(
@@ -82,6 +85,41 @@ export class PodAgent {
     this.waker.wake();
   }
 
+  /**
+   * The static pods now in the manifest folder: new ones start, removed (or edited: a new UID) ones are
+   * killed. They are local pods: nothing about them is sent to the cloud.
+   */
+  async syncStatic(pods: readonly V1Pod[]): Promise<void> {
+    const wanted = new Set(pods.map((p) => p.metadata?.uid ?? ''));
+    const gone = [...this.pods.values()].filter((e) => isStaticPod(e.pod) && !wanted.has(e.uid));
+    await Promise.all([
+      ...gone.map((e) => this.enqueue(e.pod, Operation.Delete)),
+      ...pods.filter((p) => !this.pods.has(p.metadata?.uid ?? '')).map((p) => this.enqueue(p, Operation.Insert)),
+    ]);
+  }
+
+  /** UIDs of the pods edged runs (after initialSync: every stored pod of this node). */
+  uids(): Set<string> {
+    return new Set(this.pods.keys());
+  }
+
+  /**
+   * Syncs every pod again (kubelet's periodic sync: volumes refreshed, dead containers handled), or only
+   * those `filter` selects (a ConfigMap or Secret they use changed).
+   */
+  resync(filter: (pod: V1Pod) => boolean = () => true): void {
+    for (const e of this.pods.values()) {
+      if (e.deleting || e.pod.metadata?.deletionTimestamp !== undefined || !filter(e.pod) || this.resyncQueued.has(e.uid)) continue;
+      this.resyncQueued.add(e.uid);
+      void this.serial(e.uid, async () => {
+        this.resyncQueued.delete(e.uid);
+        if (e.deleting || this.pods.get(e.uid) !== e) return;
+        await this.runtime.syncPod(e.pod);
+        this.report(e);
+      });
+    }
+  }
+
   /** Recomputes and reports a pod's status (runtime onChange). */
   changed(uid: string): void {
     const e = this.pods.get(uid);
@@ -121,7 +159,7 @@ export class PodAgent {
     if (pod.spec?.nodeName !== env.nodeName) return;
     let e = this.pods.get(uid);
     if (e === undefined) {
-      const prev = await this.previousStatus(pod);
+      const prev = isStaticPod(pod) ? undefined : await this.previousStatus(pod);
       const startTime = typeof prev?.startTime === 'string' ? prev.startTime : rfc3339(env.clock.now());
       e = { pod, uid, startTime, prev, lastReported: prev === undefined ? '' : JSON.stringify(prev), deleting: false };
       this.pods.set(uid, e);
@@ -156,6 +194,7 @@ export class PodAgent {
   }
 
   private report(e: PodEntry): void {
+    if (isStaticPod(e.pod)) return;
     const r = this.runtime.podStatus(e.pod);
     if (r === undefined) return;
     const status = buildPodStatus(r, e.prev, this.hostIP(), e.startTime, rfc3339(this.env.clock.now()));

@@ -12,7 +12,7 @@ export interface PodPatch {
 }
 
 function containerStatus(c: ContainerStatusReport): V1ContainerStatus {
-  return {
+  const out: V1ContainerStatus = {
     name: c.name,
     image: c.image,
     imageID: c.imageID,
@@ -22,6 +22,8 @@ function containerStatus(c: ContainerStatusReport): V1ContainerStatus {
     restartCount: c.restartCount,
     state: c.state,
   };
+  if (c.lastState !== undefined) out.lastState = c.lastState;
+  return out;
 }
 
 function condition(type: string, ok: boolean, reason: string | undefined, prev: readonly V1PodCondition[], now: string): V1PodCondition {
@@ -35,9 +37,10 @@ export function buildPodStatus(report: PodStatusReport, prev: V1PodStatus | unde
   const prevConds = prev?.conditions ?? [];
   const allReady = report.containers.length > 0 && report.containers.every((c) => c.ready);
   const notReadyReason = report.phase === 'Succeeded' ? 'PodCompleted' : report.phase === 'Failed' ? 'PodFailed' : 'ContainersNotReady';
+  const initialized = report.initialized ?? true;
   const conditions = [
     condition('PodScheduled', true, undefined, prevConds, now),
-    condition('Initialized', true, undefined, prevConds, now),
+    condition('Initialized', initialized, initialized ? undefined : 'ContainersNotInitialized', prevConds, now),
     condition('ContainersReady', allReady, allReady ? undefined : notReadyReason, prevConds, now),
     condition('Ready', allReady, allReady ? undefined : notReadyReason, prevConds, now),
   ];

@@ -38,6 +38,8 @@ const REMOTE_QUERY_TYPES: ReadonlySet<string> = new Set([
 ]);
 /** Types whose fetched objects are kept for offline use. */
 const STORED_QUERY_TYPES: ReadonlySet<string> = new Set(['configmap', 'secret']);
+/** The Node the cloud returns for edged's registration is kept too (the metaserver serves it offline). */
+const STORED_WRITE_TYPES: ReadonlySet<string> = new Set(['node']);
 export const CONNECTION_LOST = 'connection lost';
 
 interface Target {
@@ -162,9 +164,12 @@ async function remoteCall(env: MetaEnv, msg: KubeEdgeMessage, t: Target, isQuery
     else reply(env, msg, errorTo(msg, contentText(answer), { source: META_SOURCE }));
     return;
   }
-  if (isQuery && STORED_QUERY_TYPES.has(t.type) && isNamedObject(answer.content) && !isJsonObject(answer.content['ErrStatus'])) {
+  const stored = isQuery ? STORED_QUERY_TYPES.has(t.type) : STORED_WRITE_TYPES.has(t.type) && msg.route.operation === Operation.Insert;
+  // Query answers are the object; write answers wrap it as {Object, Err}.
+  const obj = !isQuery && isJsonObject(answer.content) ? answer.content['Object'] : answer.content;
+  if (stored && isNamedObject(obj) && !isJsonObject(obj['ErrStatus'])) {
     try {
-      storeFetched(env.db, t.key, t.type, answer.content);
+      storeFetched(env.db, t.key, t.type, obj);
     } catch (err) {
       env.log.warn({ resource: t.key, err: errorMessage(err) }, 'fetched object not stored');
     }

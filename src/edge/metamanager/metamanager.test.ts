@@ -147,6 +147,7 @@ test('insert/update while offline ⇒ connection lost at once; online ⇒ relaye
   const online = await r.ask('insert', 'default/node/edge-1', { metadata: { name: 'edge-1' } });
   assert.equal(online.route.operation, 'response');
   assert.deepEqual(online.content, { Object: { metadata: { name: 'edge-1', uid: 'n1' } }, Err: null });
+  assert.deepEqual(JSON.parse(r.deps.db.meta.get('default/node/edge-1')?.value ?? '{}'), { metadata: { name: 'edge-1', uid: 'n1' } }, 'the registered Node is kept');
 });
 
 test('podpatch reports are stored, handed to edgehub (also offline) and answered OK', async (t) => {

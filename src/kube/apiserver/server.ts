@@ -42,7 +42,17 @@ export interface ApiServerOptions {
   readonly now?: () => number;
   /** PEM private key (EC P-256) that signs and verifies service-account tokens; a fresh one per process when absent. */
   readonly serviceAccountKeyPem?: string;
+  /**
+   * Serve reads only (the edge metaserver over its mirror of the edge database): every write verb is
+   * answered 405 MethodNotAllowed (`readOnlyMessage`), and the server itself writes nothing (no default
+   * namespaces, no garbage collector, no CRD controller).
+   */
+  readonly readOnly?: boolean;
+  /** The 405 message of a write in read-only mode. */
+  readonly readOnlyMessage?: string;
 }
+
+const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
 export const SERVER_VERSION = {
   major: '1',
@@ -113,15 +123,18 @@ export class ApiServer {
   }
 
   async start(): Promise<{ host: string; port: number }> {
-    this.crds.start();
+    const writes = this.opts.readOnly !== true;
+    if (writes) this.crds.start();
     const pods = this.registry.lookup('', 'v1', 'pods');
     if (pods !== undefined) {
       const index = new PodNodeIndex(pods);
       index.start(this.svc);
       this.svc.podNodeIndex = index;
     }
-    this.ensureDefaultNamespaces();
-    this.gc.start();
+    if (writes) {
+      this.ensureDefaultNamespaces();
+      this.gc.start();
+    }
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch((err: unknown) => this.fail(req, res, err));
     };
@@ -198,6 +211,10 @@ export class ApiServer {
       throw apiErrors.badRequest(`malformed request target: ${JSON.stringify((req.url ?? '').slice(0, 200))}`);
     }
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    if (this.opts.readOnly === true && !READ_METHODS.has(req.method ?? 'GET')) {
+      req.resume();
+      throw apiErrors.methodNotAllowed(this.opts.readOnlyMessage ?? 'this API server is read-only');
+    }
     if (isPublicPath(path)) {
       if (path === '/version') return sendJson(res, 200, { ...SERVER_VERSION });
       return sendText(res, 200, 'ok');

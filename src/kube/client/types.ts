@@ -75,6 +75,7 @@ export type V1NodeStatus = Wire<k8s.V1NodeStatus>;
 export type V1NodeCondition = Wire<k8s.V1NodeCondition>;
 export type V1NodeAddress = Wire<k8s.V1NodeAddress>;
 export type V1NodeSystemInfo = Wire<k8s.V1NodeSystemInfo>;
+export type V1ContainerImage = Wire<k8s.V1ContainerImage>;
 export type V1Taint = Wire<k8s.V1Taint>;
 export type V1Namespace = Wire<k8s.V1Namespace>;
 export type V1ConfigMap = Wire<k8s.V1ConfigMap>;

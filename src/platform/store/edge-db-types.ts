@@ -32,7 +32,17 @@ export interface MetaTable {
   /** All rows of a type; with `namespace`, only keys starting with `<namespace>/`. */
   listByType(type: string, namespace?: string): MetaRow[];
   count(): number;
+  /**
+   * Calls `listener` after each committed put (with the new row) and each delete that removed a row
+   * (with undefined). Inside `EdgeDb.transaction` the calls wait for the commit, in write order, and a
+   * rolled-back write calls nothing. A listener that throws is ignored: the write stands. Only writes
+   * through this EdgeDb are seen (not other connections to the file). Returns the unsubscribe function.
+   */
+  onChange(listener: MetaChangeListener): () => void;
 }
+
+/** See `MetaTable.onChange`. */
+export type MetaChangeListener = (key: string, row: MetaRow | undefined) => void;
 
 export interface UpstreamQueue {
   /** Queue (or replace, keeping nothing of the older one) the report for `key`. */

@@ -109,3 +109,48 @@ test('a file that is not SQLite is refused with KE_STORE_EDGE_DB_CORRUPT naming 
     (err: unknown) => isKeError(err, EdgeDbErrorCode.corrupt) && err.details?.['path'] === path,
   );
 });
+
+test('meta.onChange: after each committed write, after the commit inside a transaction, never for a rollback', (t) => {
+  const db = openEdgeDb(join(tempDir(t), 'edgecore.db'));
+  t.after(() => db.close());
+  const seen: string[] = [];
+  const off = db.meta.onChange((key, row) => {
+    // The row is committed (visible to a read) when the listener runs.
+    assert.equal(db.meta.get(key)?.value, row?.value);
+    seen.push(row === undefined ? `-${key}` : `+${key}=${row.value}`);
+  });
+  db.meta.put({ key: 'default/pod/a', type: 'pod', value: '1' });
+  assert.equal(db.meta.delete('default/pod/zzz'), false);
+  db.transaction(() => {
+    db.meta.put({ key: 'default/pod/b', type: 'pod', value: '2' });
+    assert.deepEqual(seen, ['+default/pod/a=1'], 'nothing reported before the commit');
+    db.meta.delete('default/pod/a');
+    try {
+      db.transaction(() => {
+        db.meta.put({ key: 'default/pod/c', type: 'pod', value: '3' });
+        throw new Error('inner rollback');
+      });
+    } catch {
+      // the inner savepoint is rolled back, the outer transaction goes on
+    }
+  });
+  assert.throws(() =>
+    db.transaction(() => {
+      db.meta.put({ key: 'default/pod/d', type: 'pod', value: '4' });
+      throw new Error('rollback');
+    }),
+  );
+  assert.equal(db.meta.get('default/pod/d'), undefined);
+  assert.deepEqual(seen, ['+default/pod/a=1', '+default/pod/b=2', '-default/pod/a']);
+  // A throwing listener does not undo the write nor stop the others.
+  const off2 = db.meta.onChange(() => {
+    throw new Error('listener bug');
+  });
+  db.meta.put({ key: 'default/pod/e', type: 'pod', value: '5' });
+  assert.equal(db.meta.get('default/pod/e')?.value, '5');
+  assert.equal(seen.at(-1), '+default/pod/e=5');
+  off();
+  off2();
+  db.meta.put({ key: 'default/pod/f', type: 'pod', value: '6' });
+  assert.equal(seen.length, 4);
+});

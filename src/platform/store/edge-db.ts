@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { KeError, errorMessage } from '../../base/index.js';
-import type { EdgeDb, MetaRow, MetaTable, UpstreamQueue, UpstreamRow } from './edge-db-types.js';
+import type { EdgeDb, MetaChangeListener, MetaRow, MetaTable, UpstreamQueue, UpstreamRow } from './edge-db-types.js';
 
 export const EdgeDbErrorCode = {
   /** The file exists but is not an SQLite database, or is damaged. */
@@ -120,20 +120,52 @@ function createEdgeDb(db: Database.Database, path: string): EdgeDb {
     st.upInsert.run(key, msgId, frame, queuedAt);
   });
 
+  // Change listeners: called at once outside a transaction, after the outermost commit inside one.
+  const listeners = new Set<MetaChangeListener>();
+  let txDepth = 0;
+  let pending: [string, MetaRow | undefined][] = [];
+  const emit = (key: string, row: MetaRow | undefined): void => {
+    for (const l of [...listeners]) {
+      try {
+        l(key, row);
+      } catch {
+        // a listener's failure is its own; the write is committed
+      }
+    }
+  };
+  const changed = (key: string, row: MetaRow | undefined): void => {
+    if (listeners.size === 0) return;
+    if (txDepth > 0) pending.push([key, row]);
+    else emit(key, row);
+  };
+
   const meta: MetaTable = {
-    put: (row) => guard('cannot write meta in', () => void st.metaPut.run(row.key, row.type, row.value)),
+    put: (row) =>
+      guard('cannot write meta in', () => {
+        st.metaPut.run(row.key, row.type, row.value);
+        changed(row.key, { key: row.key, type: row.type, value: row.value });
+      }),
     get: (key) =>
       guard('cannot read meta in', () => {
         const raw = st.metaGet.get(key);
         return raw === undefined ? undefined : toMetaRow(raw);
       }),
-    delete: (key) => guard('cannot delete meta in', () => st.metaDelete.run(key).changes > 0),
+    delete: (key) =>
+      guard('cannot delete meta in', () => {
+        const removed = st.metaDelete.run(key).changes > 0;
+        if (removed) changed(key, undefined);
+        return removed;
+      }),
     listByType: (type, namespace) =>
       guard('cannot list meta in', () => {
         const rows = namespace === undefined ? st.metaByType.all(type) : st.metaByTypeNs.all(type, namespace.length + 1, `${namespace}/`);
         return rows.map(toMetaRow);
       }),
     count: () => guard('cannot count meta in', () => Number(st.metaCount.get())),
+    onChange: (listener) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
   };
 
   const upstream: UpstreamQueue = {
@@ -149,9 +181,20 @@ function createEdgeDb(db: Database.Database, path: string): EdgeDb {
     meta,
     upstream,
     transaction: <T>(fn: () => T): T => {
+      const mark = pending.length;
+      txDepth++;
       try {
-        return db.transaction(fn)();
+        const out = db.transaction(fn)();
+        txDepth--;
+        if (txDepth === 0 && pending.length > 0) {
+          const committed = pending;
+          pending = [];
+          for (const [key, row] of committed) emit(key, row);
+        }
+        return out;
       } catch (err) {
+        txDepth--;
+        pending.length = mark; // rolled back (to this level's savepoint): those writes never happened
         // The caller's own errors pass through; SQLite's are wrapped.
         if (sqliteCode(err)?.startsWith('SQLITE') === true) throw wrap(err, 'transaction failed in', path);
         throw err;

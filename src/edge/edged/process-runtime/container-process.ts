@@ -1,89 +1,83 @@
 /**
- * Supervises one container as a host process: spawns it detached in its own process group, writes
- * its CRI log, restarts it per restartPolicy with CrashLoopBackOff-style backoff, and runs its
- * liveness/readiness probes.
+ * Supervises one container as a host process: spawns it detached in its own process group (output
+ * to raw files it holds, tailed into the CRI log), restarts it per restartPolicy with kubelet's
+ * CrashLoopBackOff, runs its startup/readiness/liveness probes and preStop hook, and keeps its state
+ * in `<podDir>/state/<name>.json` so a later runtime re-adopts the running process (`saved`).
+ * A re-adopted process is not our child: its end is found by polling and its exit code is unknown
+ * (terminated, reason ContainerStatusUnknown, exit code 137, as kubelet reports a lost container).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { constants } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../../../base/index.js';
-import type { V1Container } from '../../../kube/client/index.js';
-
-type V1Probe = NonNullable<V1Container['livenessProbe']>;
-import type { Logger } from '../../../platform/log/index.js';
 import type { ContainerState } from '../runtime.js';
 import { rfc3339 } from '../time.js';
-import { openCriLog } from './cri-log.js';
-import { expand } from './container-env.js';
-import { killGroup, runProbe } from './probe.js';
+import type { ContainerProcess, ContainerProcessOptions } from './container-types.js';
+import { createLogTail, type LogTail } from './cri-log.js';
+import { execProbe, killGroup } from './probe.js';
+import { startProbes } from './probe-loop.js';
+import { exitCodeOf, goDuration, pruneLogs, spawnDetached } from './run-helpers.js';
+import { procStartTime, processAlive, writeSaved, type LogOffsets, type SavedContainer, type SavedRun } from './saved-state.js';
 
-export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+/** How often the raw output is copied into the CRI log, and how often a re-adopted pid is checked. */
+const LOG_POLL_MS = 200;
+const PID_POLL_MS = 1000;
+const PID_POLL_KILLING_MS = 50;
 
-export interface Backoff {
-  readonly initialMs: number;
-  readonly maxMs: number;
-}
-
-export const DEFAULT_BACKOFF: Backoff = { initialMs: 10_000, maxMs: 300_000 };
-
-export interface ContainerProcessOptions {
-  readonly spec: V1Container;
-  readonly podDir: string;
+interface Run {
+  readonly pid: number;
+  readonly pidStart: string | undefined;
+  readonly startedAt: string;
   readonly env: Readonly<Record<string, string>>;
-  readonly restartPolicy: RestartPolicy;
-  readonly clock: Clock;
-  readonly backoff: Backoff;
-  readonly log: Logger;
-  readonly onChange: () => void;
-  /** Probes are ignored for init containers. */
-  readonly init: boolean;
-}
-
-export interface ContainerProcess {
-  readonly name: string;
-  readonly containerID: string;
-  state(): ContainerState;
-  ready(): boolean;
-  restartCount(): number;
-  /** True when it ended and will not be started again. */
-  done(): boolean;
-  start(): void;
-  /** SIGTERM the group, SIGKILL after the grace period; resolves once the process is gone. */
-  kill(graceSeconds: number): Promise<void>;
-}
-
-function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  const n = signal === null ? undefined : constants.signals[signal];
-  return 128 + (n ?? 9);
+  readonly tail: LogTail;
+  readonly exited: Promise<void>;
+  readonly adopted: boolean;
+  end(code: number, reason?: string): void;
+  timers: NodeJS.Timeout[];
+  sent: 'SIGTERM' | 'SIGKILL' | undefined;
+  started: boolean;
+  ready: boolean;
 }
 
 export function createContainerProcess(o: ContainerProcessOptions): ContainerProcess {
-  const { spec, clock } = o;
-  const cwd = join(o.podDir, 'containers', spec.name);
-  const logPath = join(o.podDir, 'logs', spec.name, '0.log');
-  let containerID = `process://${o.podDir}/${spec.name}/0`;
-  let state: ContainerState = { waiting: { reason: 'ContainerCreating' } };
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  let restarts = 0;
-  let isReady = false;
-  let stopped = false;
-  let finished = false;
+  const { spec, clock, saved } = o;
+  const name = spec.name;
+  const cwd = join(o.podDir, 'containers', name);
+  const logDir = join(o.podDir, 'logs', name);
+  const statePath = join(o.podDir, 'state', `${name}.json`);
+  let restarts = saved?.restartCount ?? 0;
+  let containerID = saved?.containerID ?? `process://${o.podDir}/${name}/0`;
+  let state: ContainerState = saved?.state ?? { waiting: { reason: 'ContainerCreating' } };
+  let last = saved?.lastState;
+  let finished = saved?.done ?? false;
+  let backoffMs = saved !== undefined && saved.backoffMs > 0 ? saved.backoffMs : o.backoff.initialMs;
+  let backoffAt = saved?.backoffAt ?? 0;
+  let restartAt = saved?.restartAt;
+  let resumeFrom = saved;
+  let cur: Run | undefined;
   let launched = false;
+  /** Inside start(): a state change it reports must not start it again (CreateContainerConfigError). */
+  let starting = false;
+  let stopped = false;
+  let detached = false;
   let timers: { cancel(): void }[] = [];
-  let backoffMs = o.backoff.initialMs;
 
+  const logBase = (): string => join(logDir, String(restarts));
+  const persist = (): void => {
+    const run: SavedRun | undefined = cur === undefined ? undefined : { pid: cur.pid, startedAt: cur.startedAt, offsets: cur.tail.offsets(), ...(cur.pidStart === undefined ? {} : { pidStart: cur.pidStart }) };
+    const s: SavedContainer = { restartCount: restarts, containerID, state, done: finished, backoffMs, backoffAt, ...(run === undefined ? {} : { run }), ...(last === undefined ? {} : { lastState: last }), ...(restartAt === undefined ? {} : { restartAt }) };
+    try {
+      writeSaved(statePath, s);
+    } catch (err) {
+      o.log.warn({ container: name, err: err instanceof Error ? err.message : String(err) }, 'container state not saved');
+    }
+  };
   const set = (s: ContainerState): void => {
     state = s;
+    persist();
     o.onChange();
   };
   const cancelTimers = (): void => {
     for (const t of timers) t.cancel();
     timers = [];
   };
-
   const schedule = (fn: () => void, ms: number): void => {
     const t = clock.setTimeout(() => {
       timers = timers.filter((x) => x !== t);
@@ -92,138 +86,222 @@ export function createContainerProcess(o: ContainerProcessOptions): ContainerPro
     timers.push(t);
   };
 
-  const probeLoop = (p: V1Probe, kind: 'liveness' | 'readiness', pid: number): void => {
-    const periodMs = (p.periodSeconds ?? 10) * 1000;
-    const threshold = p.failureThreshold ?? 3;
-    let failures = 0;
-    const tick = (): void => {
-      if (child?.pid !== pid || stopped) return;
-      void runProbe(p, { cwd, env: o.env, container: spec }).then((ok) => {
-        if (child?.pid !== pid || stopped) return;
-        failures = ok ? 0 : failures + 1;
-        if (kind === 'readiness') {
-          const next = ok ? true : failures >= threshold ? false : isReady;
-          if (next !== isReady) {
-            isReady = next;
-            o.onChange();
-          }
-        } else if (failures >= threshold) {
-          o.log.info({ container: spec.name, pid }, 'liveness probe failed; killing container');
-          killGroup(pid, 'SIGKILL');
-          return;
-        }
-        schedule(tick, periodMs);
-      });
-    };
-    schedule(tick, (p.initialDelaySeconds ?? 0) * 1000);
-  };
-
-  const onExit = (startedAt: string, code: number): void => {
-    child = undefined;
-    isReady = false;
-    cancelTimers();
-    const reason = code === 0 ? 'Completed' : 'Error';
+  const onExit = (startedAt: string, code: number, reason?: string): void => {
+    const now = clock.now();
+    const term: ContainerState = { terminated: { exitCode: code, reason: reason ?? (code === 0 ? 'Completed' : 'Error'), startedAt, finishedAt: rfc3339(now), containerID } };
     const again = !stopped && (o.restartPolicy === 'Always' || (o.restartPolicy === 'OnFailure' && code !== 0));
-    finished = !again;
-    set({ terminated: { exitCode: code, reason, startedAt, finishedAt: rfc3339(clock.now()), containerID } });
-    if (!again) return;
+    if (!again) {
+      finished = true;
+      set(term);
+      return;
+    }
+    // kubelet forgets the back-off of a container that ran longer than twice the maximum.
+    if (backoffAt !== 0 && now - backoffAt > 2 * o.backoff.maxMs) backoffMs = o.backoff.initialMs;
     const delay = backoffMs;
     backoffMs = Math.min(backoffMs * 2, o.backoff.maxMs);
-    o.log.info({ container: spec.name, exitCode: code, delayMs: delay }, 'container exited; restarting after backoff');
+    backoffAt = now;
+    last = term;
+    o.log.info({ container: name, exitCode: code, delayMs: delay }, 'container exited; restarting after backoff');
+    waitRestart(delay, now + delay);
+  };
+
+  const waitRestart = (delay: number, at: number): void => {
+    restartAt = at;
+    set({ waiting: { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(delay)} restarting failed container=${name} pod=${o.podRef}` } });
     schedule(() => {
+      restartAt = undefined;
       restarts += 1;
       run();
     }, delay);
   };
 
+  /** Watches a process (spawned or re-adopted): log copying, probes, pid polling for adopted ones. */
+  const begin = (pid: number, pidStart: string | undefined, startedAt: string, env: Readonly<Record<string, string>>, offsets: LogOffsets, adopted: boolean): Run => {
+    let settle = (): void => undefined;
+    const exited = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    const r: Run = {
+      pid,
+      pidStart,
+      startedAt,
+      env,
+      adopted,
+      tail: createLogTail(logBase(), join(logDir, `${restarts}.log`), offsets, () => Date.now()),
+      exited,
+      timers: [],
+      sent: undefined,
+      started: false,
+      ready: false,
+      end(code, reason) {
+        if (cur !== r || detached) return;
+        for (const t of r.timers) clearInterval(t);
+        cancelTimers();
+        r.tail.finish();
+        cur = undefined;
+        onExit(startedAt, code, reason);
+        settle();
+      },
+    };
+    cur = r;
+    const logTimer = setInterval(() => {
+      if (r.tail.poll()) persist();
+    }, LOG_POLL_MS);
+    logTimer.unref();
+    r.timers.push(logTimer);
+    if (adopted) watchPid(r, PID_POLL_MS);
+    const current = (): boolean => cur === r && !stopped && !detached;
+    if (o.init) {
+      r.started = true;
+      r.ready = true;
+    } else {
+      startProbes({
+        ctx: { cwd, env, container: spec },
+        schedule,
+        current,
+        onStarted: () => {
+          r.started = true;
+          o.onChange();
+        },
+        onReady: (ready) => {
+          r.ready = ready;
+          o.onChange();
+        },
+        onUnhealthy: (kind) => {
+          o.log.info({ container: name, pid, probe: kind }, 'probe failed; killing container');
+          r.sent = 'SIGKILL';
+          killGroup(pid, 'SIGKILL');
+        },
+      });
+    }
+    set({ running: { startedAt } });
+    return r;
+  };
+
+  /** Polls a process that is not our child; its exit code is unknown unless we killed it. */
+  const watchPid = (r: Run, ms: number): void => {
+    const t = setInterval(() => {
+      if (processAlive(r.pid, r.pidStart)) return;
+      if (r.sent === undefined) r.end(137, 'ContainerStatusUnknown');
+      else r.end(r.sent === 'SIGKILL' ? 137 : 143);
+    }, ms);
+    t.unref();
+    r.timers.push(t);
+  };
+
   const run = (): void => {
-    if (stopped) return;
-    const env = o.env;
-    const argv = [...(spec.command ?? []), ...(spec.args ?? [])].map((a) => expand(a, env));
-    const [file, ...args] = argv;
-    if (spec.command === undefined || spec.command.length === 0 || file === undefined) {
+    if (stopped || detached) return;
+    const prep = o.prepare();
+    if ('error' in prep) {
+      // retried by the next start() (syncPod); the state is only reported when it changed
+      launched = false;
+      const same = 'waiting' in state && state.waiting.reason === 'CreateContainerConfigError' && state.waiting.message === prep.error;
+      if (!same) set({ waiting: { reason: 'CreateContainerConfigError', message: prep.error } });
+      return;
+    }
+    if (prep.argv === undefined || prep.argv.length === 0) {
       finished = true;
       set({ waiting: { reason: 'CommandRequired' } });
       return;
     }
-    mkdirSync(cwd, { recursive: true });
+    pruneLogs(logDir, restarts);
     const startedAt = rfc3339(clock.now());
-    const logs = openCriLog(logPath, () => Date.now());
-    let p: ChildProcess;
-    try {
-      p = spawn(file, args, { cwd, env: { ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (err) {
-      void logs.close();
-      o.log.warn({ container: spec.name, err }, 'container failed to start');
+    const p = spawnDetached(prep.argv, cwd, prep.env, logBase());
+    if (p?.pid === undefined) {
+      o.log.warn({ container: name, command: prep.argv[0] }, 'container failed to start');
+      createLogTail(logBase(), join(logDir, `${restarts}.log`), { stdout: 0, stderr: 0 }, () => Date.now()).finish();
       onExit(startedAt, 127);
       return;
     }
-    child = p;
-    let settle = (): void => undefined;
-    exited = new Promise((resolve) => {
-      settle = resolve;
-    });
-    if (p.stdout !== null) logs.attach(p.stdout, 'stdout');
-    if (p.stderr !== null) logs.attach(p.stderr, 'stderr');
-    let spawned = false;
-    p.on('spawn', () => {
-      spawned = true;
-      if (p.pid !== undefined) containerID = `process://${o.podDir}/${spec.name}/${p.pid}`;
-      isReady = o.init || spec.readinessProbe === undefined;
-      set({ running: { startedAt } });
-      if (p.pid !== undefined && !o.init) {
-        if (spec.readinessProbe !== undefined) probeLoop(spec.readinessProbe, 'readiness', p.pid);
-        if (spec.livenessProbe !== undefined) probeLoop(spec.livenessProbe, 'liveness', p.pid);
+    containerID = `process://${o.podDir}/${name}/${p.pid}`;
+    const r = begin(p.pid, procStartTime(p.pid), startedAt, prep.env, { stdout: 0, stderr: 0 }, false);
+    p.on('exit', (code, signal) => r.end(exitCodeOf(code, signal)));
+  };
+
+  const resume = (s: SavedContainer): void => {
+    if (s.run !== undefined) {
+      if (processAlive(s.run.pid, s.run.pidStart)) {
+        const prep = o.prepare();
+        const env = 'error' in prep ? {} : prep.env;
+        o.log.info({ container: name, pid: s.run.pid }, 'container re-adopted');
+        begin(s.run.pid, s.run.pidStart, s.run.startedAt, env, s.run.offsets, true);
+        return;
       }
-    });
-    let ended = false;
-    const end = (code: number): void => {
-      if (ended) return;
-      ended = true;
-      onExit(startedAt, code);
-      settle();
-    };
-    p.on('error', (err) => {
-      if (spawned) return;
-      o.log.warn({ container: spec.name, err: err.message }, 'container failed to start');
-      end(127);
-    });
-    p.on('exit', (code, signal) => end(exitCodeOf(code, signal)));
-    p.on('close', () => void logs.close());
+      o.log.info({ container: name, pid: s.run.pid }, 'container ended while unwatched');
+      createLogTail(logBase(), join(logDir, `${restarts}.log`), s.run.offsets, () => Date.now()).finish();
+      onExit(s.run.startedAt, 137, 'ContainerStatusUnknown');
+    } else if (s.restartAt !== undefined) {
+      const delay = Math.max(0, s.restartAt - clock.now());
+      waitRestart(delay, s.restartAt);
+    } else if (!s.done) {
+      run();
+    }
   };
 
   return {
-    name: spec.name,
+    name,
     get containerID() {
       return containerID;
     },
     state: () => state,
-    ready: () => isReady,
+    lastState: () => last,
+    ready: () => cur?.ready === true && 'running' in state,
+    started: () => cur?.started === true && 'running' in state,
     restartCount: () => restarts,
     done: () => finished,
+    logPath: () => join(logDir, `${restarts}.log`),
     start() {
-      if (stopped || launched) return;
+      if (stopped || detached || launched || finished || starting) return;
       launched = true;
-      run();
+      starting = true;
+      try {
+        const s = resumeFrom;
+        resumeFrom = undefined;
+        if (s !== undefined) resume(s);
+        else run();
+      } finally {
+        starting = false;
+      }
     },
     async kill(graceSeconds) {
       stopped = true;
       cancelTimers();
-      const p = child;
-      if (p?.pid === undefined) {
+      restartAt = undefined;
+      const r = cur;
+      if (r === undefined) {
         finished = true;
         if (!('terminated' in state)) {
           const now = rfc3339(clock.now());
-          set({ terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now, containerID } });
-        }
+          set(last ?? { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now, containerID } });
+        } else persist();
         return;
       }
-      const pid = p.pid;
-      killGroup(pid, 'SIGTERM');
-      const t = setTimeout(() => killGroup(pid, 'SIGKILL'), Math.max(0, graceSeconds) * 1000);
-      await exited;
+      const deadline = Date.now() + Math.max(0, graceSeconds) * 1000;
+      const hook = spec.lifecycle?.preStop?.exec?.command;
+      if (hook !== undefined && hook.length > 0 && graceSeconds > 0) await execProbe(hook, { cwd, env: r.env, container: spec }, deadline - Date.now());
+      const signal = (sig: 'SIGTERM' | 'SIGKILL'): void => {
+        if (cur !== r || (r.adopted && !processAlive(r.pid, r.pidStart))) return;
+        r.sent = sig;
+        killGroup(r.pid, sig);
+      };
+      signal('SIGTERM');
+      if (r.adopted) watchPid(r, PID_POLL_KILLING_MS);
+      const t = setTimeout(() => signal('SIGKILL'), Math.max(0, deadline - Date.now()));
+      // The process and the pid poll are unref'd (pods outlive edgecore); waiting for the end must not let the loop exit.
+      const keepAlive = setInterval(() => undefined, 1000);
+      await r.exited;
       clearTimeout(t);
-      killGroup(pid, 'SIGKILL');
+      clearInterval(keepAlive);
+      killGroup(r.pid, 'SIGKILL');
+    },
+    detach() {
+      if (cur !== undefined) {
+        for (const t of cur.timers) clearInterval(t);
+        cur.tail.poll();
+      }
+      persist();
+      detached = true;
+      cancelTimers();
     },
   };
 }

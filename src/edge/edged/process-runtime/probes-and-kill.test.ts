@@ -1,35 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { silentLogger } from '../../../platform/log/index.js';
 import { createProcessRuntime } from './process-runtime.js';
-import { container, exitCode, freePort, makePod, readText, sh, tempRoot, waitFor } from './test-helpers.js';
+import { alive, container, exitCode, freePort, lastExitCode, makePod, readText, rtOptions, sh, shutdown, tempRoot, waitFor } from './test-helpers.js';
 
 const FAST = { initialMs: 20, maxMs: 100 };
 const probe = { periodSeconds: 0.05, failureThreshold: 2, timeoutSeconds: 1 };
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('a failing liveness probe kills and restarts the container', async () => {
-  const rt = createProcessRuntime({ rootDir: tempRoot(), log: silentLogger(), nodeIP: '10.0.0.9', backoff: FAST });
+  const rt = createProcessRuntime(rtOptions(tempRoot(), { backoff: FAST }));
   const pod = makePod('l1', [sh('main', 'exec sleep 60', { livenessProbe: { ...probe, exec: { command: ['/bin/sh', '-c', 'exit 1'] } } })]);
   await rt.syncPod(pod);
-  await waitFor(() => exitCode(container(rt, pod, 'main')) === 137, 'killed by liveness');
+  await waitFor(() => lastExitCode(container(rt, pod, 'main')) === 137, 'killed by liveness');
   await waitFor(() => (container(rt, pod, 'main')?.restartCount ?? 0) >= 1, 'restarted');
-  await rt.stop();
+  await shutdown(rt, pod);
 });
 
 test('readiness follows exec, httpGet and tcpSocket probes', async () => {
   const port = await freePort();
   const server = `require('http').createServer((q, s) => { s.statusCode = q.url === '/ok' ? 204 : 500; s.end(); }).listen(${port}, '127.0.0.1')`;
-  const rt = createProcessRuntime({ rootDir: tempRoot(), log: silentLogger(), nodeIP: '10.0.0.9', backoff: FAST });
+  const rt = createProcessRuntime(rtOptions(tempRoot(), { backoff: FAST }));
   const pod = makePod('r1', [
     { name: 'web', command: [process.execPath, '-e', server], ports: [{ name: 'http', containerPort: port }], readinessProbe: { ...probe, httpGet: { path: '/ok', port: 'http' } } },
     sh('bad-http', 'exec sleep 60', { readinessProbe: { ...probe, httpGet: { path: '/bad', port } } }),
@@ -47,12 +38,12 @@ test('readiness follows exec, httpGet and tcpSocket probes', async () => {
   assert.equal(ready('exec-bad'), false);
   assert.equal(container(rt, pod, 'exec-bad')?.started, true);
   assert.equal(rt.podStatus(pod)?.phase, 'Running');
-  await rt.stop();
+  await shutdown(rt, pod);
 });
 
 test('init containers run in order, each to exit 0, before the app containers', async () => {
   const rootDir = tempRoot();
-  const rt = createProcessRuntime({ rootDir, log: silentLogger(), nodeIP: '10.0.0.9', backoff: FAST });
+  const rt = createProcessRuntime(rtOptions(rootDir, { backoff: FAST }));
   const pod = makePod('i1', [sh('app', 'echo c >> ../../order; exec sleep 60')], {
     initContainers: [sh('one', 'sleep 0.1; echo a >> ../../order'), sh('two', 'echo b >> ../../order')],
   });
@@ -63,23 +54,23 @@ test('init containers run in order, each to exit 0, before the app containers', 
   assert.equal(rt.podStatus(pod)?.phase, 'Running');
   assert.equal(exitCode(container(rt, pod, 'one')), 0);
   assert.equal(exitCode(container(rt, pod, 'two')), 0);
-  await rt.stop();
+  await shutdown(rt, pod);
 });
 
 test('a failed init container with Never fails the pod and starts nothing else', async () => {
-  const rt = createProcessRuntime({ rootDir: tempRoot(), log: silentLogger(), nodeIP: '10.0.0.9', backoff: FAST });
+  const rt = createProcessRuntime(rtOptions(tempRoot(), { backoff: FAST }));
   const pod = makePod('i2', [sh('app', 'exec sleep 60')], { restartPolicy: 'Never', initContainers: [sh('one', 'exit 4'), sh('two', 'exit 0')] });
   await rt.syncPod(pod);
   await waitFor(() => rt.podStatus(pod)?.phase === 'Failed', 'Failed');
   assert.equal(exitCode(container(rt, pod, 'one')), 4);
   assert.deepEqual(container(rt, pod, 'two')?.state, { waiting: { reason: 'ContainerCreating' } });
   assert.deepEqual(container(rt, pod, 'app')?.state, { waiting: { reason: 'ContainerCreating' } });
-  await rt.stop();
+  await shutdown(rt, pod);
 });
 
 test('killPod: SIGTERM reaches the whole process group; SIGKILL after the grace period', async () => {
   const rootDir = tempRoot();
-  const rt = createProcessRuntime({ rootDir, log: silentLogger(), nodeIP: '10.0.0.9', backoff: FAST });
+  const rt = createProcessRuntime(rtOptions(rootDir, { backoff: FAST }));
   const polite = makePod('k1', [sh('main', 'sleep 60 & echo $! > child.pid; wait')]);
   const stubborn = makePod('k2', [sh('main', "trap '' TERM; echo up; while true; do sleep 0.05; done")]);
   await rt.syncPod(polite);
@@ -95,17 +86,17 @@ test('killPod: SIGTERM reaches the whole process group; SIGKILL after the grace 
   assert.equal(exitCode(container(rt, stubborn, 'main')), 137);
   assert.equal(rt.podStatus(stubborn)?.phase, 'Failed');
   assert.equal(container(rt, stubborn, 'main')?.ready, false);
-  await rt.stop();
+  await shutdown(rt, polite, stubborn);
 });
 
 test('killPod during a restart backoff ends the pod', async () => {
-  const rt = createProcessRuntime({ rootDir: tempRoot(), log: silentLogger(), nodeIP: '10.0.0.9', backoff: { initialMs: 60_000, maxMs: 60_000 } });
+  const rt = createProcessRuntime(rtOptions(tempRoot(), { backoff: { initialMs: 60_000, maxMs: 60_000 } }));
   const pod = makePod('k3', [sh('main', 'exit 5')]);
   await rt.syncPod(pod);
-  await waitFor(() => exitCode(container(rt, pod, 'main')) === 5, 'exited');
+  await waitFor(() => lastExitCode(container(rt, pod, 'main')) === 5, 'exited');
   assert.equal(rt.podStatus(pod)?.phase, 'Running');
   await rt.killPod(pod, 1);
   assert.equal(rt.podStatus(pod)?.phase, 'Failed');
   assert.equal(container(rt, pod, 'main')?.restartCount, 0);
-  await rt.stop();
+  await shutdown(rt, pod);
 });

@@ -3,15 +3,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFakeClock } from '../../../beehive/index.js';
-import { silentLogger } from '../../../platform/log/index.js';
+import { testObjects } from '../pod-prep/test-objects.js';
 import { createProcessRuntime } from './process-runtime.js';
-import { container, exitCode, makePod, readText, sh, tempRoot, waitFor } from './test-helpers.js';
+import { container, exitCode, lastExitCode, makePod, readText, rtOptions, sh, shutdown, tempRoot, waitFor } from './test-helpers.js';
 
 const FAST = { initialMs: 20, maxMs: 100 };
 
 test('env, working dir, volume files and the CRI log; exit 0 is Completed', async () => {
   const rootDir = tempRoot();
-  const rt = createProcessRuntime({ rootDir, log: silentLogger(), nodeIP: '10.0.0.9', backoff: FAST, readVolume: (_p, v) => (v.name === 'cfg' ? { 'a.txt': 'from-configmap' } : undefined) });
+  const objects = testObjects();
+  objects.putConfigMap('ns1', 'c', { 'a.txt': 'from-configmap' });
+  const rt = createProcessRuntime(rtOptions(rootDir, { backoff: FAST, objects }));
   const env = [
     { name: 'FOO', value: 'bar' },
     { name: 'BOTH', value: '$(FOO)-x' },
@@ -42,11 +44,11 @@ test('env, working dir, volume files and the CRI log; exit 0 is Completed', asyn
   assert.ok(text.includes('stdout F from-configmap'));
   assert.ok(text.includes('stdout F partial'));
   assert.ok(text.includes('stderr F oops'));
-  await rt.stop();
+  await shutdown(rt, pod);
 });
 
 test('a non-zero exit is Error; Never stays terminated', async () => {
-  const rt = createProcessRuntime({ rootDir: tempRoot(), log: silentLogger(), nodeIP: '10.0.0.9', backoff: FAST });
+  const rt = createProcessRuntime(rtOptions(tempRoot(), { backoff: FAST }));
   const pod = makePod('u2', [sh('main', 'exit 3')], { restartPolicy: 'Never' });
   await rt.syncPod(pod);
   await waitFor(() => rt.podStatus(pod)?.phase === 'Failed', 'Failed');
@@ -56,56 +58,56 @@ test('a non-zero exit is Error; Never stays terminated', async () => {
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(container(rt, pod, 'main')?.restartCount, 0);
   assert.equal(rt.podStatus(pod)?.phase, 'Failed');
-  await rt.stop();
+  await shutdown(rt, pod);
 });
 
 test('Always restarts with a doubling backoff on the injected clock and counts restarts', async () => {
   const clock = createFakeClock(Date.UTC(2026, 0, 1));
-  const rt = createProcessRuntime({ rootDir: tempRoot(), clock, log: silentLogger(), nodeIP: '10.0.0.9' });
+  const rt = createProcessRuntime(rtOptions(tempRoot(), { clock }));
   const pod = makePod('u3', [sh('main', 'exit 0')]);
   const changes: string[] = [];
   rt.onChange((uid) => changes.push(uid));
   await rt.syncPod(pod);
-  await waitFor(() => exitCode(container(rt, pod, 'main')) === 0, 'first exit');
+  await waitFor(() => lastExitCode(container(rt, pod, 'main')) === 0, 'first exit');
   assert.equal(rt.podStatus(pod)?.phase, 'Running');
   await clock.advance(9_999);
   assert.equal(container(rt, pod, 'main')?.restartCount, 0);
   await clock.advance(1);
   assert.equal(container(rt, pod, 'main')?.restartCount, 1);
-  await waitFor(() => exitCode(container(rt, pod, 'main')) === 0 && clock.pending() > 0, 'second exit');
+  await waitFor(() => container(rt, pod, 'main')?.lastState !== undefined && 'waiting' in (container(rt, pod, 'main')?.state ?? {}) && clock.pending() > 0, 'second exit');
   await clock.advance(19_999);
   assert.equal(container(rt, pod, 'main')?.restartCount, 1);
   await clock.advance(1);
   assert.equal(container(rt, pod, 'main')?.restartCount, 2);
   assert.ok(changes.every((u) => u === 'u3') && changes.length > 0);
-  await rt.stop();
+  await shutdown(rt, pod);
 });
 
 test('OnFailure restarts a failing container but not a succeeded one', async () => {
-  const rt = createProcessRuntime({ rootDir: tempRoot(), log: silentLogger(), nodeIP: '10.0.0.9', backoff: FAST });
+  const rt = createProcessRuntime(rtOptions(tempRoot(), { backoff: FAST }));
   const pod = makePod('u4', [sh('ok', 'exit 0'), sh('bad', 'exit 2')], { restartPolicy: 'OnFailure' });
   await rt.syncPod(pod);
   await waitFor(() => (container(rt, pod, 'bad')?.restartCount ?? 0) >= 2, 'bad restarted');
   assert.equal(container(rt, pod, 'ok')?.restartCount, 0);
   assert.equal(exitCode(container(rt, pod, 'ok')), 0);
-  await rt.stop();
+  await shutdown(rt, pod);
 });
 
 test('an empty command is Waiting CommandRequired', async () => {
-  const rt = createProcessRuntime({ rootDir: tempRoot(), log: silentLogger(), nodeIP: '10.0.0.9', backoff: FAST });
+  const rt = createProcessRuntime(rtOptions(tempRoot(), { backoff: FAST }));
   const pod = makePod('u5', [{ name: 'main', image: 'x' }]);
   await rt.syncPod(pod);
   assert.deepEqual(container(rt, pod, 'main')?.state, { waiting: { reason: 'CommandRequired' } });
   assert.equal(rt.podStatus(pod)?.phase, 'Pending');
-  await rt.stop();
+  await shutdown(rt, pod);
 });
 
 test('a missing command ends with exit 127 and an unknown pod has no status', async () => {
-  const rt = createProcessRuntime({ rootDir: tempRoot(), log: silentLogger(), nodeIP: '10.0.0.9', backoff: FAST });
+  const rt = createProcessRuntime(rtOptions(tempRoot(), { backoff: FAST }));
   const pod = makePod('u6', [{ name: 'main', command: ['/nonexistent/binary'] }], { restartPolicy: 'Never' });
   assert.equal(rt.podStatus(pod), undefined);
   await rt.syncPod(pod);
   await waitFor(() => rt.podStatus(pod)?.phase === 'Failed', 'Failed');
   assert.equal(exitCode(container(rt, pod, 'main')), 127);
-  await rt.stop();
+  await shutdown(rt, pod);
 });

@@ -1,43 +1,42 @@
 /**
  * The `process` runtime, for hosts without a container runtime: every container's command runs as
  * a host process in `<rootDir>/pods/<uid>/containers/<name>/`, logs go to
- * `<rootDir>/pods/<uid>/logs/<name>/0.log` (CRI format). There is NO isolation: processes share
- * the host's network, filesystem, users and PIDs, and `image` is ignored. configMap/secret volumes
- * are written to `<podDir>/volumes/<volume>/` and linked at `<cwd>/<mountPath>` (relative to the
- * container's working directory, since nothing is mounted).
+ * `<rootDir>/pods/<uid>/logs/<name>/<restartCount>.log` (CRI format). There is NO isolation: processes
+ * share the host's network, filesystem, users and PIDs, and `image` is ignored. Volumes are prepared by
+ * pod-prep under `<podDir>/volumes/<volume>/` (refreshed on every syncPod) and linked at
+ * `<cwd>/<mountPath>`: the mountPath is relative to the container's working directory, since nothing
+ * is mounted. The env is the container's (resolveEnv) over the host's PATH, HOME, LANG and TZ.
+ * Processes outlive the runtime: stop() leaves them running and start() re-adopts them from
+ * `<podDir>/pod.json` and `<podDir>/state/`.
  */
-import { mkdirSync, symlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { systemClock, type Clock } from '../../../base/index.js';
-import type { V1Pod, V1Volume } from '../../../kube/client/index.js';
-import type { Logger } from '../../../platform/log/index.js';
-import type { ContainerStatusReport, PodPhase, PodRuntime, PodStatusReport } from '../runtime.js';
-import { containerEnv } from './container-env.js';
-import { createContainerProcess, DEFAULT_BACKOFF, type Backoff, type ContainerProcess, type RestartPolicy } from './container-process.js';
+import type { V1Container, V1Pod } from '../../../kube/client/index.js';
+import { commandLine, podDir, prepareVolumes, removePodDir, resolveEnv, type PodContext } from '../pod-prep/index.js';
+import type { ContainerStatusReport, PodPhase, PodRuntime, PodStatusReport, RuntimeOptions } from '../runtime.js';
+import { createContainerProcess } from './container-process.js';
+import { DEFAULT_BACKOFF, type Backoff, type ContainerProcess, type Prepared, type RestartPolicy } from './container-types.js';
+import { linkMounts, loadPodSpec, loadSaved, podDirUids, savePodSpec } from './pod-files.js';
+import type { SavedContainer } from './saved-state.js';
 
+export const PROCESS_RUNTIME_VERSION = 'process://0.1.0';
 /** Killed pods remembered for their final status before they are dropped. */
 const KILLED_RETAINED = 256;
-/** Grace for SIGTERM → SIGKILL when the runtime itself stops. */
-const STOP_GRACE_SECONDS = 5;
+/** Grace for SIGTERM → SIGKILL when orphans are removed. */
+const ORPHAN_GRACE_SECONDS = 5;
+const HOST_ENV = ['PATH', 'HOME', 'LANG', 'TZ'];
 
-export interface ProcessRuntimeOptions {
-  readonly rootDir: string;
-  readonly clock?: Clock;
-  readonly log: Logger;
-  /** Reported as every pod's IP (host network). */
-  readonly nodeIP: string;
-  /** Files of a configMap/secret volume (key → content); undefined when unknown. */
-  readonly readVolume?: (pod: V1Pod, volume: V1Volume) => Record<string, string> | undefined;
-  /** Restart backoff; default 10 s doubling to 300 s. */
-  readonly backoff?: Backoff;
-}
+export type ProcessRuntimeOptions = RuntimeOptions & { readonly backoff?: Backoff };
 
 interface ProcessPod {
   readonly uid: string;
-  init: readonly ContainerProcess[];
-  main: readonly ContainerProcess[];
-  readonly images: Map<string, string>;
+  readonly dir: string;
+  pod: V1Pod;
+  readonly init: readonly ContainerProcess[];
+  readonly main: readonly ContainerProcess[];
   killed: boolean;
+  /** Volumes had problems on the last sync (the pod waits, kubelet: FailedMount). */
+  volumeProblems: readonly string[];
+  /** False for a pod re-adopted by start() until edged syncs it: nothing new is started before. */
+  synced: boolean;
 }
 
 function isDoneOk(c: ContainerProcess): boolean {
@@ -53,37 +52,27 @@ function phaseOf(p: ProcessPod): PodPhase {
   if (p.main.length > 0 && p.main.every((c) => c.done() && 'terminated' in c.state())) {
     return p.main.every(isDoneOk) ? 'Succeeded' : 'Failed';
   }
-  return p.main.some((c) => !('waiting' in c.state())) ? 'Running' : 'Pending';
+  return p.main.some(hasRun) ? 'Running' : 'Pending';
 }
 
-function writeVolumes(pod: V1Pod, podDir: string, read: ProcessRuntimeOptions['readVolume']): void {
-  if (read === undefined) return;
-  for (const v of pod.spec?.volumes ?? []) {
-    const files = read(pod, v);
-    if (files === undefined) continue;
-    const dir = join(podDir, 'volumes', v.name);
-    mkdirSync(dir, { recursive: true });
-    const mode = v.secret !== undefined ? 0o600 : 0o644;
-    for (const [key, content] of Object.entries(files)) {
-      if (key.includes('/') || key === '..' || key === '.') continue;
-      writeFileSync(join(dir, key), content, { mode });
-    }
+/** It ran at least once (so the pod counts as started). */
+function hasRun(c: ContainerProcess): boolean {
+  return !('waiting' in c.state()) || c.restartCount() > 0 || c.lastState() !== undefined;
+}
+
+function hostEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of HOST_ENV) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
   }
-  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-    for (const m of c.volumeMounts ?? []) {
-      const rel = m.mountPath.replace(/^\/+/, '');
-      if (rel === '' || rel.split('/').includes('..')) continue;
-      const link = join(podDir, 'containers', c.name, rel);
-      mkdirSync(dirname(link), { recursive: true });
-      rmSync(link, { force: true });
-      symlinkSync(join(podDir, 'volumes', m.name, m.subPath ?? ''), link);
-    }
-  }
+  return env;
 }
 
 export function createProcessRuntime(opts: ProcessRuntimeOptions): PodRuntime {
-  const clock = opts.clock ?? systemClock;
+  const { clock, rootDir } = opts;
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
+  const ctx: PodContext = { nodeName: opts.nodeName, hostIP: opts.nodeIP, podIP: opts.nodeIP };
   const pods = new Map<string, ProcessPod>();
   const killed: string[] = [];
   const listeners: ((uid: string) => void)[] = [];
@@ -93,7 +82,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): PodRuntime {
 
   /** Starts the next init container, or every app container once all init containers succeeded. */
   const advance = (p: ProcessPod): void => {
-    if (p.killed) return;
+    if (p.killed || !p.synced || p.volumeProblems.length > 0) return;
     for (const c of p.init) {
       if (!c.done()) {
         c.start();
@@ -104,70 +93,136 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): PodRuntime {
     for (const c of p.main) c.start();
   };
 
-  const report = (p: ProcessPod, c: ContainerProcess): ContainerStatusReport => {
-    const state = c.state();
-    const image = p.images.get(c.name) ?? '';
+  const prepare = (p: ProcessPod, original: V1Container, init: boolean): Prepared => {
+    const list = (init ? p.pod.spec?.initContainers : p.pod.spec?.containers) ?? [];
+    const spec = list.find((c) => c.name === original.name) ?? original;
+    const r = resolveEnv(p.pod, spec, opts.objects, ctx);
+    if (r.error !== undefined) return { error: r.error };
+    const cl = commandLine(spec, r.env);
+    return { env: { ...hostEnv(), ...r.env }, argv: cl.command === undefined ? undefined : [...cl.command, ...(cl.args ?? [])] };
+  };
+
+  /** The in-memory pod for `pod`, from saved container states when a previous runtime ran it. */
+  const create = (pod: V1Pod, uid: string, saved: ReadonlyMap<string, SavedContainer>): ProcessPod => {
+    const dir = podDir(rootDir, uid);
+    const policy: RestartPolicy = (pod.spec?.restartPolicy as RestartPolicy | undefined) ?? 'Always';
+    const name = pod.metadata?.name ?? '';
+    const ns = pod.metadata?.namespace ?? '';
+    const log = opts.log.child({ pod: `${ns}/${name}`, podUid: uid });
+    const holder: { p?: ProcessPod } = {};
+    const changed = (): void => {
+      if (holder.p === undefined) return;
+      advance(holder.p);
+      notify(uid);
+    };
+    const make = (init: boolean): ContainerProcess[] =>
+      ((init ? pod.spec?.initContainers : pod.spec?.containers) ?? []).map((spec) => {
+        const s = saved.get(spec.name);
+        return createContainerProcess({
+          spec,
+          podDir: dir,
+          podRef: `${name}_${ns}(${uid})`,
+          prepare: () => (holder.p === undefined ? { error: 'pod not ready' } : prepare(holder.p, spec, init)),
+          restartPolicy: init ? (policy === 'Never' ? 'Never' : 'OnFailure') : policy,
+          clock,
+          backoff,
+          log,
+          onChange: changed,
+          init,
+          ...(s === undefined ? {} : { saved: s }),
+        });
+      });
+    const p: ProcessPod = { uid, dir, pod, init: make(true), main: make(false), killed: false, volumeProblems: [], synced: false };
+    holder.p = p;
+    pods.set(uid, p);
+    return p;
+  };
+
+  const report = (p: ProcessPod, c: ContainerProcess, init: boolean): ContainerStatusReport => {
+    const list = (init ? p.pod.spec?.initContainers : p.pod.spec?.containers) ?? [];
+    const last = c.lastState();
     return {
       name: c.name,
-      image,
+      image: list.find((s) => s.name === c.name)?.image ?? '',
       imageID: '',
       containerID: c.containerID,
-      ready: 'running' in state && c.ready(),
-      started: 'running' in state,
+      ready: c.ready(),
+      started: c.started(),
       restartCount: c.restartCount(),
-      state,
+      state: c.state(),
+      ...(last === undefined ? {} : { lastState: last }),
     };
+  };
+
+  /** Stops every container (final states stay in memory), then removes the pod's directory: volumes, state, logs. */
+  const kill = async (p: ProcessPod, grace: number): Promise<void> => {
+    p.killed = true;
+    await Promise.all([...p.init, ...p.main].map((c) => c.kill(grace)));
+    try {
+      removePodDir(rootDir, p.uid);
+    } catch (err) {
+      opts.log.warn({ podUid: p.uid, err: err instanceof Error ? err.message : String(err) }, 'pod directory not removed');
+    }
   };
 
   return {
     name: 'process',
-    syncPod(pod) {
-      const uid = pod.metadata?.uid;
-      if (uid === undefined || uid === '') return Promise.resolve();
-      const podDir = join(opts.rootDir, 'pods', uid);
-      const known = pods.get(uid);
-      if (known !== undefined) {
-        if (!known.killed) writeVolumes(pod, podDir, opts.readVolume);
-        return Promise.resolve();
+    start() {
+      for (const uid of podDirUids(rootDir)) {
+        if (pods.has(uid)) continue;
+        const dir = podDir(rootDir, uid);
+        const pod = loadPodSpec(dir);
+        const saved = loadSaved(dir);
+        if (pod === undefined || saved.size === 0 || pod.metadata?.uid !== uid) continue;
+        const p = create(pod, uid, saved);
+        // Only what was running is looked at now (re-adopted, or found ended); new containers wait for syncPod.
+        for (const c of [...p.init, ...p.main]) if (saved.get(c.name)?.run !== undefined) c.start();
       }
-      mkdirSync(podDir, { recursive: true });
-      writeVolumes(pod, podDir, opts.readVolume);
-      const policy: RestartPolicy = (pod.spec?.restartPolicy as RestartPolicy | undefined) ?? 'Always';
-      const log = opts.log.child({ pod: `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`, podUid: uid });
-      const images = new Map<string, string>();
-      for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) images.set(c.name, c.image ?? '');
-      const p: ProcessPod = { uid, init: [], main: [], images, killed: false };
-      const changed = (): void => {
-        advance(p);
-        notify(uid);
-      };
-      const make = (init: boolean) =>
-        ((init ? pod.spec?.initContainers : pod.spec?.containers) ?? []).map((spec) =>
-          createContainerProcess({
-            spec,
-            podDir,
-            env: containerEnv(pod, spec, opts.nodeIP),
-            restartPolicy: init ? (policy === 'Never' ? 'Never' : 'OnFailure') : policy,
-            clock,
-            backoff,
-            log,
-            onChange: changed,
-            init,
-          }),
-        );
-      p.init = make(true);
-      p.main = make(false);
-      pods.set(uid, p);
+      return Promise.resolve();
+    },
+    version: () => PROCESS_RUNTIME_VERSION,
+    images: () => Promise.resolve([]),
+    async removeOrphans(keep) {
+      const gone = [...pods.values()].filter((p) => !keep.has(p.uid));
+      await Promise.all(gone.map((p) => kill(p, ORPHAN_GRACE_SECONDS)));
+      for (const p of gone) pods.delete(p.uid);
+      for (const uid of podDirUids(rootDir)) {
+        if (keep.has(uid) || pods.has(uid)) continue;
+        opts.log.info({ podUid: uid }, 'removing orphaned pod directory');
+        removePodDir(rootDir, uid);
+      }
+    },
+    containerLogPath(podUid, container) {
+      const p = pods.get(podUid);
+      return [...(p?.init ?? []), ...(p?.main ?? [])].find((c) => c.name === container)?.logPath();
+    },
+    async syncPod(pod) {
+      const uid = pod.metadata?.uid;
+      if (uid === undefined || uid === '') return;
+      let p = pods.get(uid);
+      if (p?.killed === true) return;
+      const dir = podDir(rootDir, uid);
+      savePodSpec(dir, pod);
+      const vols = prepareVolumes(pod, rootDir, opts.objects, ctx);
+      linkMounts(pod, dir, vols.hostPaths, opts.log);
+      if (p === undefined) p = create(pod, uid, loadSaved(dir, pod));
+      p.pod = pod;
+      p.synced = true;
+      const started = [...p.init, ...p.main].some(hasRun);
+      if (vols.problems.join('\n') !== p.volumeProblems.join('\n') && vols.problems.length > 0) {
+        opts.log.warn({ podUid: uid, problems: vols.problems }, 'pod volumes not ready');
+      }
+      // kubelet does not start a pod whose volumes cannot be set up; a running pod keeps running.
+      p.volumeProblems = started ? [] : vols.problems;
       advance(p);
       notify(uid);
-      return Promise.resolve();
+      await Promise.resolve();
     },
     async killPod(pod, gracePeriodSeconds) {
       const uid = pod.metadata?.uid ?? '';
       const p = pods.get(uid);
       if (p === undefined || p.killed) return;
-      p.killed = true;
-      await Promise.all([...p.init, ...p.main].map((c) => c.kill(gracePeriodSeconds)));
+      await kill(p, gracePeriodSeconds);
       killed.push(uid);
       while (killed.length > KILLED_RETAINED) {
         const old = killed.shift();
@@ -181,18 +236,19 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): PodRuntime {
       return {
         phase: phaseOf(p),
         podIP: opts.nodeIP,
-        containers: p.main.map((c) => report(p, c)),
-        initContainers: p.init.map((c) => report(p, c)),
+        containers: p.main.map((c) => report(p, c, false)),
+        initContainers: p.init.map((c) => report(p, c, true)),
+        initialized: p.init.every(isDoneOk),
       };
     },
     onChange(cb) {
       listeners.push(cb);
     },
-    async stop() {
-      const all = [...pods.values()];
-      for (const p of all) p.killed = true;
-      await Promise.all(all.flatMap((p) => [...p.init, ...p.main].map((c) => c.kill(STOP_GRACE_SECONDS))));
+    stop() {
+      for (const p of pods.values()) for (const c of [...p.init, ...p.main]) c.detach();
       pods.clear();
+      killed.length = 0;
+      return Promise.resolve();
     },
   };
 }

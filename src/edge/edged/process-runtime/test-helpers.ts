@@ -3,8 +3,35 @@ import { mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { systemClock } from '../../../base/index.js';
 import type { V1Container, V1Pod } from '../../../kube/client/index.js';
+import { silentLogger } from '../../../platform/log/index.js';
+import { testObjects } from '../pod-prep/test-objects.js';
 import type { ContainerStatusReport, PodRuntime } from '../runtime.js';
+import type { ProcessRuntimeOptions } from './process-runtime.js';
+
+/** Runtime options for tests: node edge-1 at 10.0.0.9, silent log, system clock, empty objects. */
+export function rtOptions(rootDir: string, extra: Partial<ProcessRuntimeOptions> = {}): ProcessRuntimeOptions {
+  return {
+    clock: systemClock,
+    log: silentLogger(),
+    nodeName: 'edge-1',
+    nodeIP: '10.0.0.9',
+    rootDir,
+    objects: testObjects(),
+    criEndpoint: '',
+    podSandboxImage: '',
+    imageGcHighPercent: 85,
+    imageGcLowPercent: 80,
+    ...extra,
+  };
+}
+
+/** Kills the pods (their processes outlive stop() otherwise), then stops the runtime. */
+export async function shutdown(rt: PodRuntime, ...pods: V1Pod[]): Promise<void> {
+  for (const p of pods) await rt.killPod(p, 1);
+  await rt.stop();
+}
 
 export function tempRoot(): string {
   return realpathSync(mkdtempSync(join(tmpdir(), 'ke-process-rt-')));
@@ -34,6 +61,22 @@ export function container(rt: PodRuntime, pod: V1Pod, name: string): ContainerSt
 
 export function exitCode(c: ContainerStatusReport | undefined): number | undefined {
   return c !== undefined && 'terminated' in c.state ? c.state.terminated.exitCode : undefined;
+}
+
+/** The exit code of the run that ended last: the current state's, else lastState's (CrashLoopBackOff). */
+export function lastExitCode(c: ContainerStatusReport | undefined): number | undefined {
+  if (c === undefined) return undefined;
+  if ('terminated' in c.state) return c.state.terminated.exitCode;
+  return c.lastState !== undefined && 'terminated' in c.lastState ? c.lastState.terminated.exitCode : undefined;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function freePort(): Promise<number> {
