@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point through tsx's loader.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cmd/edgecore/main.ts');
+// Runs the built edgecore when the build is up to date, else src/cmd/edgecore/main.ts through tsx (bin/launch.mjs).
+import { launch } from './launch.mjs';
+await launch('edgecore');

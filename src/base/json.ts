@@ -56,3 +56,15 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
   return false;
 }
+
+/** JSON with object keys sorted and undefined members dropped: equal values give equal text whatever their key order (for hashes). */
+export function sortedKeyJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(sortedKeyJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${sortedKeyJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}

@@ -20,14 +20,14 @@ import {
   httpGet,
   joinEdge,
   kubectlSession,
-  num,
+  podSummary,
   requireKubectl,
   startCloudcore,
-  str,
   waitUntil,
   type CloudcoreHandle,
   type EdgeHandle,
   type KubectlSession,
+  type PodSummary,
 } from '../harness/index.js';
 
 const kubectl = await requireKubectl();
@@ -35,28 +35,6 @@ const containerd = await requireContainerd();
 const NS = 'edge-pods';
 const NODE = 'edge-cri';
 
-interface PodView {
-  readonly name: string;
-  readonly uid: string;
-  readonly phase: string;
-  readonly ready: boolean;
-  readonly podIP: string;
-  readonly restarts: number;
-  readonly containerID: string;
-}
-
-function view(p: unknown): PodView {
-  const cs = arr(p, 'status.containerStatuses')[0];
-  return {
-    name: str(p, 'metadata.name') ?? '',
-    uid: str(p, 'metadata.uid') ?? '',
-    phase: str(p, 'status.phase') ?? '',
-    ready: arr(p, 'status.conditions').some((c) => str(c, 'type') === 'Ready' && str(c, 'status') === 'True'),
-    podIP: str(p, 'status.podIP') ?? '',
-    restarts: num(cs, 'restartCount') ?? 0,
-    containerID: (str(cs, 'containerID') ?? '').replace(/^containerd:\/\//, ''),
-  };
-}
 
 function deployment(image: string): unknown {
   return {
@@ -133,16 +111,16 @@ describe('real pods on containerd at the edge', { skip: kubectl.skip || containe
     for (const fn of cleanups.reverse()) await fn();
   });
 
-  async function pods(selector?: string): Promise<PodView[]> {
+  async function pods(selector?: string): Promise<PodSummary[]> {
     const list = await k.json(['get', 'pods', '-n', NS, ...(selector ? ['-l', selector] : [])]);
-    return arr(list, 'items').map(view);
+    return arr(list, 'items').map(podSummary);
   }
 
-  async function pod(name: string): Promise<PodView | undefined> {
+  async function pod(name: string): Promise<PodSummary | undefined> {
     return (await pods()).find((p) => p.name === name);
   }
 
-  async function webPods(what: string, ok: (p: PodView) => boolean = (p) => p.phase === 'Running' && p.ready && p.podIP !== ''): Promise<PodView[]> {
+  async function webPods(what: string, ok: (p: PodSummary) => boolean = (p) => p.phase === 'Running' && p.ready && p.podIP !== ''): Promise<PodSummary[]> {
     return waitUntil(
       async () => {
         const list = await pods('app=web');
@@ -209,6 +187,29 @@ describe('real pods on containerd at the edge', { skip: kubectl.skip || containe
     }
     const afterUpdate = await pods('app=web');
     assert.deepEqual(afterUpdate.map((p) => p.containerID).sort(), before.map((p) => p.containerID).sort(), 'the update lands in place: no container restarted');
+  });
+
+  it('a pod deleted in the cloud while edgecore was down is removed when it comes back', async () => {
+    const lonely = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'lonely', namespace: NS },
+      spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: ctd.busyboxImage, command: ['sleep', '100000'] }] },
+    };
+    await k.ok(['apply', '-f', '-'], { input: JSON.stringify(lonely) });
+    const p = await waitUntil(async () => {
+      const x = await pod('lonely');
+      return x !== undefined && x.phase === 'Running' ? x : false;
+    }, { timeoutMs: 60_000, what: 'pod lonely Running' });
+    await edge.stop();
+    await k.ok(['delete', 'pod', 'lonely', '-n', NS, '--wait=false']);
+    await edge.restart();
+    await waitUntil(async () => (await pod('lonely')) === undefined, { timeoutMs: 90_000, intervalMs: 500, what: 'pod lonely gone from the API' });
+    await waitUntil(async () => !(await cri.listContainers()).some((c) => c.labels['io.kubernetes.pod.uid'] === p.uid && c.state === 'CONTAINER_RUNNING'), {
+      timeoutMs: 30_000,
+      what: 'lonely\'s container stopped',
+    });
+    await webPods('web pods still Running');
   });
 
   it('3. offline reboot: pods come back from SQLite alone; an edgecore restart keeps containers; the cloud finds the same pods', async () => {

@@ -17,7 +17,7 @@ import {
   createNamespace,
   joinEdge,
   kubectlSession,
-  num,
+  podSummary,
   requireKubectl,
   startCloudcore,
   str,
@@ -25,30 +25,13 @@ import {
   type CloudcoreHandle,
   type EdgeHandle,
   type KubectlSession,
+  type PodSummary,
 } from '../harness/index.js';
 
 const kubectl = await requireKubectl();
 const NS = 'edge-proc';
 const NODE = 'edge-proc';
 
-interface PodView {
-  readonly name: string;
-  readonly uid: string;
-  readonly phase: string;
-  readonly ready: boolean;
-  readonly restarts: number;
-}
-
-function view(p: unknown): PodView {
-  const cs = arr(p, 'status.containerStatuses')[0];
-  return {
-    name: str(p, 'metadata.name') ?? '',
-    uid: str(p, 'metadata.uid') ?? '',
-    phase: str(p, 'status.phase') ?? '',
-    ready: arr(p, 'status.conditions').some((c) => str(c, 'type') === 'Ready' && str(c, 'status') === 'True'),
-    restarts: num(cs, 'restartCount') ?? 0,
-  };
-}
 
 const DEPLOYMENT = {
   apiVersion: 'apps/v1',
@@ -99,10 +82,10 @@ describe('pods on the process runtime, and the metaserver with the cloud away', 
 
   const podDir = (uid: string): string => path.join(edge.dataDir, 'edged', 'pods', uid);
 
-  async function workers(what: string, ok: (p: PodView) => boolean = (p) => p.phase === 'Running' && p.ready): Promise<PodView[]> {
+  async function workers(what: string, ok: (p: PodSummary) => boolean = (p) => p.phase === 'Running' && p.ready): Promise<PodSummary[]> {
     return waitUntil(
       async () => {
-        const list = arr(await k.json(['get', 'pods', '-n', NS, '-l', 'app=worker']), 'items').map(view);
+        const list = arr(await k.json(['get', 'pods', '-n', NS, '-l', 'app=worker']), 'items').map(podSummary);
         return list.length === 2 && list.every(ok) ? list : false;
       },
       { timeoutMs: 90_000, intervalMs: 500, what },
@@ -134,7 +117,7 @@ describe('pods on the process runtime, and the metaserver with the cloud away', 
     const [first] = await workers('workers Running');
     assert.ok(first !== undefined);
     process.kill(containerPid(first.uid), 'SIGKILL');
-    await waitUntil(async () => arr(await k.json(['get', 'pods', '-n', NS, '-l', 'app=worker']), 'items').map(view).find((p) => p.uid === first.uid && p.restarts >= 1), {
+    await waitUntil(async () => arr(await k.json(['get', 'pods', '-n', NS, '-l', 'app=worker']), 'items').map(podSummary).find((p) => p.uid === first.uid && p.restarts >= 1), {
       timeoutMs: 60_000,
       intervalMs: 500,
       what: `${first.name} restartCount >= 1 in the API`,

@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { CleanupOwner } from './cleanup.js';
+import { onExitCleanup, type CleanupOwner } from './cleanup.js';
 import type { HttpsClient } from './https-client.js';
 import { arr, isRecord, str } from './json.js';
 import { freePort, waitUntil } from './net.js';
@@ -275,12 +275,24 @@ export function killProcessRuntimePods(rootDir: string): void {
     }
     for (const f of files) {
       try {
-        const pid = (JSON.parse(readFileSync(path.join(stateDir, f), 'utf8')) as { pid?: unknown }).pid;
-        if (typeof pid === 'number' && pid > 1) process.kill(-pid, 'SIGKILL');
+        const state = JSON.parse(readFileSync(path.join(stateDir, f), 'utf8')) as { pid?: unknown; pidStart?: unknown };
+        const pid = state.pid;
+        // Only the process the state file names: the same pid with another start time is someone else's.
+        if (typeof pid === 'number' && pid > 1 && String(state.pidStart) === procStartTime(pid)) process.kill(-pid, 'SIGKILL');
       } catch {
         // gone already, or not a state file
       }
     }
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); '' when the process is gone. */
+function procStartTime(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
   }
 }
 
@@ -311,6 +323,8 @@ export async function joinEdge(cloud: EdgeCloud, opts: JoinEdgeOptions): Promise
     cwd: REPO_ROOT,
   });
   const edge = new EdgeHandle({ cloud, nodeName: opts.nodeName, dataDir, proc, scratch, metaserverUrl: `http://127.0.0.1:${metaPort}` });
+  // Process-runtime pods outlive edgecore: kill them even when the test process dies first.
+  if (opts.runtime === 'process') onExitCleanup(() => killProcessRuntimePods(path.join(dataDir, 'edged')));
   opts.owner?.after(() => edge.dispose());
   await edge.waitReady(opts.readyTimeoutMs ?? 90_000);
   return edge;

@@ -149,8 +149,23 @@ export class HttpsClient {
     return Buffer.from(JSON.stringify(body), 'utf8');
   }
 
-  /** Sends one request. Rejects only on transport errors (connection refused, reset, timeout). */
-  request(o: RequestOptions): Promise<HttpResponse> {
+  /**
+   * Sends one request. Rejects only on transport errors (connection refused, reset, timeout). A connection reset
+   * before the TLS handshake finished (seen on a saturated machine) never reached the server: it is retried twice.
+   */
+  async request(o: RequestOptions): Promise<HttpResponse> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#requestOnce(o);
+      } catch (err) {
+        const handshake = err instanceof Error && /before secure TLS connection was established/.test(err.message);
+        if (!handshake || attempt >= 2) throw err;
+        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+      }
+    }
+  }
+
+  #requestOnce(o: RequestOptions): Promise<HttpResponse> {
     const method = (o.method ?? 'GET').toUpperCase();
     const path = withQuery(o.path, o.query);
     const label = `${method} ${path}`;

@@ -23,6 +23,7 @@
  *                             dbRows(type?) / dbKeys / dbObject (E/edgecore.db read-only), dataDir
  *   runKeadm / getToken / tokenFromSecret / joinArgs / readEdgeDb / readEdgeTable / nodeReady   the pieces
  *                             joinEdge is made of (tokenFromSecret reads kubeedge/tokensecret through the API)
+ *   podSummary                a pod's phase, readiness, IP, restarts and first container ID from its JSON
  *   fakeEdgeConnection → FakeEdge   raw-frame peer with a CA-signed node cert: send/sendText/sendBinary,
  *                             request/ask (wait for the parent_msg_id reply), waitFrame, ack
  *   issueNodeCert / UpgradeRefusedError
@@ -91,3 +92,4 @@ export { startContainerd, requireContainerd, CONTAINERD_INSTALL_HINT, type Conta
 export { criStatus } from './containerd-reap.js';
 export { buildTestImages, pushTestImages, pushImage, BUSYBOX_REPO, PAUSE_REPO, TEST_IMAGE_TAG, type BuiltImage } from './oci-image.js';
 export { startRegistry, type RegistryHandle } from './registry.js';
+export { podSummary, type PodSummary } from './pod-summary.js';

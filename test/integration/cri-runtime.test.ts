@@ -10,8 +10,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { systemClock } from '../../src/base/index.js';
-import { createCriRuntime, type CriRuntimeOptions } from '../../src/edge/edged/cri-runtime/index.js';
+import { isKeError, systemClock } from '../../src/base/index.js';
+import { CriRuntimeErrorCode, createCriRuntime, type CriRuntimeOptions } from '../../src/edge/edged/cri-runtime/index.js';
+import { testRuntimeOptions } from '../../src/edge/edged/cri-runtime/test-fixtures.js';
 import type { ContainerStatusReport, PodRuntime } from '../../src/edge/edged/runtime.js';
 import type { V1ConfigMap, V1Container, V1Pod, V1Secret } from '../../src/kube/client/index.js';
 import { IMAGE_SERVICE, RUNTIME_SERVICE, criService } from '../../src/platform/cri/proto.js';
@@ -55,19 +56,7 @@ describe('cri runtime on a failing CRI runtime (in-test gRPC server, same api.pr
     });
     server.addService(criService(IMAGE_SERVICE), {});
     await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${sock}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
-    const rt = createCriRuntime({
-      clock: systemClock,
-      log: silentLogger(),
-      nodeName: 'n',
-      nodeIP: '127.0.0.1',
-      rootDir: dir,
-      objects: { configMap: () => undefined, secret: () => undefined },
-      criEndpoint: `unix://${sock}`,
-      podSandboxImage: '',
-      imageGcHighPercent: 85,
-      imageGcLowPercent: 80,
-      relistMs: 50,
-    });
+    const rt = createCriRuntime(testRuntimeOptions(dir, `unix://${sock}`));
     try {
       await rt.start();
       assert.equal(rt.version(), 'fake://9.9');
@@ -86,6 +75,122 @@ describe('cri runtime on a failing CRI runtime (in-test gRPC server, same api.pr
     } finally {
       await rt.stop();
       server.forceShutdown();
+    }
+  });
+});
+
+/** An in-test CRI server (same api.proto) answering with `handlers`; a handler that throws fails the call; calls counted by method. */
+async function fakeCri(dir: string, handlers: Record<string, () => object>): Promise<{ endpoint: string; calls: Map<string, number>; close(): void }> {
+  const sock = path.join(dir, 'cri.sock');
+  const calls = new Map<string, number>();
+  const server = new grpc.Server();
+  const impl = (names: string[]): grpc.UntypedServiceImplementation =>
+    Object.fromEntries(
+      names.map((name) => [
+        name,
+        ((_call, cb) => {
+          calls.set(name, (calls.get(name) ?? 0) + 1);
+          const h = handlers[name];
+          try {
+            if (h === undefined) throw new Error(`${name} not served`);
+            cb(null, h());
+          } catch (err) {
+            cb({ code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) }, null);
+          }
+        }) satisfies grpc.handleUnaryCall<object, object>,
+      ]),
+    );
+  const runtimeMethods = ['Version', 'RunPodSandbox', 'StopPodSandbox', 'RemovePodSandbox', 'PodSandboxStatus', 'ListPodSandbox', 'CreateContainer', 'StartContainer', 'StopContainer', 'RemoveContainer', 'ListContainers', 'ContainerStatus', 'ExecSync'];
+  server.addService(criService(RUNTIME_SERVICE), impl(runtimeMethods));
+  server.addService(criService(IMAGE_SERVICE), impl(['ListImages', 'ImageStatus', 'PullImage', 'RemoveImage', 'ImageFsInfo']));
+  await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${sock}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+  return { endpoint: `unix://${sock}`, calls, close: () => server.forceShutdown() };
+}
+
+/** A pod already running on the fake runtime: sandbox sb-1 (10.1.2.3) with container c-1 named `c`. */
+function runningPodHandlers(uid: string): Record<string, () => object> {
+  const labels = { 'io.kubernetes.pod.uid': uid, 'io.kubernetes.pod.name': 'p', 'io.kubernetes.pod.namespace': 'ns' };
+  const sandbox = { id: 'sb-1', metadata: { name: 'p', namespace: 'ns', uid, attempt: 0 }, state: 'SANDBOX_READY', createdAt: '1', labels, annotations: {} };
+  const container = {
+    id: 'c-1',
+    podSandboxId: 'sb-1',
+    metadata: { name: 'c', attempt: 0 },
+    image: { image: 'busybox:1' },
+    imageRef: 'sha256:1',
+    state: 'CONTAINER_RUNNING',
+    createdAt: '2',
+    labels: { ...labels, 'io.kubernetes.container.name': 'c', 'kubeedge.io/container-type': 'app' },
+    annotations: { 'io.kubernetes.container.restartCount': '0' },
+  };
+  return {
+    Version: () => ({ version: 'v1', runtimeName: 'fake', runtimeVersion: '9.9', runtimeApiVersion: 'v1' }),
+    ListPodSandbox: () => ({ items: [sandbox] }),
+    PodSandboxStatus: () => ({ status: { ...sandbox, network: { ip: '10.1.2.3' } } }),
+    ListContainers: () => ({ containers: [container] }),
+    StopContainer: () => ({}),
+  };
+}
+
+const fakeOptions = (dir: string, endpoint: string, extra: Partial<CriRuntimeOptions> = {}): CriRuntimeOptions => testRuntimeOptions(dir, endpoint, extra);
+
+describe('cri runtime on a fake CRI runtime (in-test gRPC server): adoption and kill edge cases', () => {
+  it('a syncPod before start() waits for the first relist and adopts the running pod; a failing ContainerStatus keeps the container', async () => {
+    const dir = await tempDir({ prefix: 'cri-runtime-adopt' });
+    const uid = 'u-adopt';
+    const cri = await fakeCri(dir, runningPodHandlers(uid)); // ContainerStatus is not served: it fails on every relist
+    const rt = createCriRuntime(fakeOptions(dir, cri.endpoint));
+    try {
+      const pod: V1Pod = { metadata: { name: 'p', namespace: 'ns', uid }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } };
+      const early = rt.syncPod(pod);
+      await rt.start();
+      await early;
+      await rt.syncPod(pod);
+      assert.equal(cri.calls.get('RunPodSandbox') ?? 0, 0, 'no second sandbox for a pod already running');
+      assert.equal(cri.calls.get('CreateContainer') ?? 0, 0, 'no duplicate container');
+      assert.ok((cri.calls.get('ContainerStatus') ?? 0) > 0, 'ContainerStatus was asked (and failed)');
+      const s = rt.podStatus(pod);
+      assert.equal(s?.podIP, '10.1.2.3');
+      const c = s?.containers[0];
+      assert.ok(c !== undefined && 'running' in c.state, `container reported running from the list: ${JSON.stringify(c)}`);
+      assert.equal(idOf(c), 'c-1');
+    } finally {
+      await rt.stop();
+      cri.close();
+    }
+  });
+
+  it('killPod gives up with KE_EDGED_KILL_TIMEOUT while the runtime fails, keeps retrying, and stops retrying at stop()', async () => {
+    const dir = await tempDir({ prefix: 'cri-runtime-kill' });
+    const uid = 'u-kill';
+    const cri = await fakeCri(dir, {
+      ...runningPodHandlers(uid),
+      StopPodSandbox: () => {
+        throw new Error('sandbox stuck');
+      },
+    });
+    const rt = createCriRuntime(fakeOptions(dir, cri.endpoint, { killTimeoutMs: 300 }));
+    const pod: V1Pod = { metadata: { name: 'p', namespace: 'ns', uid }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } };
+    try {
+      await rt.start();
+      await assert.rejects(rt.killPod(pod, 0), (err: unknown) => isKeError(err) && err.code === CriRuntimeErrorCode.killTimeout);
+      assert.ok((cri.calls.get('StopContainer') ?? 0) >= 1, 'the container was stopped');
+      await waitUntil(() => (cri.calls.get('StopPodSandbox') ?? 0) >= 2, { ...WAIT, what: 'the kill retried in the background' });
+      await assert.rejects(rt.killPod(pod, 0), (err: unknown) => isKeError(err) && err.code === CriRuntimeErrorCode.killTimeout, 'a second killPod joins the same kill');
+      // The same UID synced again (a static pod) waits for the kill to end before it runs again.
+      let synced = false;
+      const sync = rt.syncPod(pod).then(() => void (synced = true));
+      const before = cri.calls.get('StopPodSandbox') ?? 0;
+      await waitUntil(() => (cri.calls.get('StopPodSandbox') ?? 0) > before, { ...WAIT, what: 'another kill attempt' });
+      assert.equal(synced, false, 'syncPod waits while the kill goes on');
+      await rt.stop();
+      await sync;
+      assert.equal(cri.calls.get('RunPodSandbox') ?? 0, 0, 'the pod did not run again after stop()');
+      const atStop = cri.calls.get('StopPodSandbox') ?? 0;
+      await new Promise((r) => setTimeout(r, 2_500)); // longer than the next retry would wait
+      assert.equal(cri.calls.get('StopPodSandbox') ?? 0, atStop, 'no kill attempt after stop()');
+    } finally {
+      await rt.stop();
+      cri.close();
     }
   });
 });
@@ -290,13 +395,18 @@ describe('cri runtime on a real containerd', { skip: check.skip }, () => {
     }, { ...WAIT, what: 'crash restarted twice, one exited container kept' });
   });
 
-  it('a new runtime instance re-adopts running pods without restarting them', async () => {
+  it('a new runtime instance re-adopts running pods without restarting them (also when syncPod comes before start)', async () => {
     const before = containerOf(rt, web, 'httpd');
+    const sandboxesBefore = (await cri.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': web.metadata?.uid ?? '' } })).map((s) => s.id);
     await rt.stop();
     rt = newRuntime();
+    const early = rt.syncPod(web);
     await rt.start();
     const adopted = rt.podStatus(web);
     assert.equal(adopted?.phase, 'Running', 'adopted before any syncPod');
+    await early;
+    const sandboxesAfter = (await cri.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': web.metadata?.uid ?? '' } })).map((s) => s.id);
+    assert.deepEqual(sandboxesAfter, sandboxesBefore, 'no second sandbox');
     await rt.syncPod(web);
     await rt.syncPod(probed);
     await waitUntil(() => containerOf(rt, web, 'httpd')?.ready, { ...WAIT, what: 'httpd ready again' });
@@ -352,6 +462,128 @@ describe('cri runtime on a real containerd', { skip: check.skip }, () => {
     const c = containerOf(rt, job, 'work');
     assert.equal(rt.podStatus(job)?.phase, 'Succeeded');
     assert.ok(c !== undefined && 'terminated' in c.state && c.state.terminated.reason === 'Completed' && c.restartCount === 0);
+  });
+
+  it('subPath: a symlink out of the volume and a subPath of .. are CreateContainerConfigError; a missing subPath is created inside', async () => {
+    const sh = (name: string, script: string, extra: Partial<V1Container> = {}): V1Container => ({ name, image: ctd.busyboxImage, command: ['sh', '-c', script], ...extra });
+    const pod: V1Pod = {
+      metadata: { name: 'subpath', namespace: 'default', uid: randomUUID() },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        volumes: [{ name: 'data', emptyDir: {} }],
+        // What a hostile container can do to a volume it writes: symlinks to the host's root.
+        initContainers: [sh('plant', 'ln -s / /data/x && ln -s ../../../../../../.. /data/up', { volumeMounts: [{ name: 'data', mountPath: '/data' }] })],
+        containers: [
+          sh('escape', 'exec sleep 3600', { volumeMounts: [{ name: 'data', mountPath: '/host', subPath: 'x' }] }),
+          sh('climb', 'exec sleep 3600', { volumeMounts: [{ name: 'data', mountPath: '/host', subPath: 'up/etc' }] }),
+          sh('dots', 'exec sleep 3600', { env: [{ name: 'D', value: '..' }], volumeMounts: [{ name: 'data', mountPath: '/m', subPathExpr: '$(D)' }] }),
+          sh('fine', 'echo hi > /m/f; exec sleep 3600', { volumeMounts: [{ name: 'data', mountPath: '/m', subPath: 'new/dir' }] }),
+        ],
+      },
+    };
+    await rt.syncPod(pod);
+    await waitUntil(() => {
+      const c = containerOf(rt, pod, 'fine');
+      return c !== undefined && 'running' in c.state;
+    }, { ...WAIT, what: 'fine running' });
+    const waitingOf = (name: string): { reason?: string; message?: string } | undefined => {
+      const c = containerOf(rt, pod, name);
+      return c !== undefined && 'waiting' in c.state ? c.state.waiting : undefined;
+    };
+    for (const name of ['escape', 'climb']) {
+      assert.equal(waitingOf(name)?.reason, 'CreateContainerConfigError', name);
+      assert.match(waitingOf(name)?.message ?? '', /outside of its volume|leaves its volume/, name);
+    }
+    assert.equal(waitingOf('dots')?.reason, 'CreateContainerConfigError');
+    assert.match(waitingOf('dots')?.message ?? '', /\.\./);
+    const uid = pod.metadata?.uid ?? '';
+    const names = (await cri.listContainers({ labelSelector: { 'io.kubernetes.pod.uid': uid } })).map((c) => c.metadata?.name ?? '');
+    assert.deepEqual(names.sort(), ['fine', 'plant'], 'no container was created for the refused mounts');
+    const out = await cri.execSync(idOf(containerOf(rt, pod, 'fine')), ['cat', '/m/f'], 10);
+    assert.equal(out.stdout.toString(), 'hi\n');
+    await rt.killPod(pod, 0);
+  });
+
+  it('security context: runAsUser (pod default), fsGroup, read-only root, drop ALL, no_new_privs, seccomp; runAsNonRoot refuses root', async () => {
+    const sh = (name: string, extra: Partial<V1Container> = {}): V1Container => ({ name, image: ctd.busyboxImage, command: ['sh', '-c', 'exec sleep 3600'], ...extra });
+    const pod: V1Pod = {
+      metadata: { name: 'secure', namespace: 'default', uid: randomUUID() },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        securityContext: { runAsUser: 1000, fsGroup: 2000 },
+        containers: [
+          sh('locked', {
+            securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+          }),
+          sh('root', { securityContext: { runAsNonRoot: true, runAsUser: 0 } }),
+        ],
+      },
+    };
+    const rootImage: V1Pod = {
+      metadata: { name: 'root-image', namespace: 'default', uid: randomUUID() },
+      spec: { terminationGracePeriodSeconds: 0, securityContext: { runAsNonRoot: true }, containers: [sh('img')] },
+    };
+    await rt.syncPod(pod);
+    await rt.syncPod(rootImage);
+    const locked = await waitUntil(() => {
+      const c = containerOf(rt, pod, 'locked');
+      return c !== undefined && 'running' in c.state ? c : undefined;
+    }, { ...WAIT, what: 'locked running' });
+    const exec = async (cmd: string): Promise<{ code: number; out: string }> => {
+      const r = await cri.execSync(idOf(locked), ['sh', '-c', cmd], 10);
+      return { code: r.exitCode, out: r.stdout.toString() };
+    };
+    assert.equal((await exec('id -u')).out.trim(), '1000');
+    assert.ok((await exec('id -G')).out.trim().split(' ').includes('2000'), 'fsGroup is a supplemental group');
+    assert.notEqual((await exec('touch /x')).code, 0, 'the root filesystem is read-only');
+    assert.match((await exec("grep ' / ' /proc/mounts")).out, /\bro\b/, 'mounted read-only');
+    const status = (await exec('cat /proc/1/status')).out;
+    assert.match(status, /^CapEff:\s+0+$/m, 'no capabilities');
+    assert.match(status, /^CapBnd:\s+0+$/m, 'ALL dropped from the bounding set');
+    assert.match(status, /^NoNewPrivs:\s+1$/m);
+    assert.match(status, /^Seccomp:\s+2$/m, 'RuntimeDefault seccomp filter');
+
+    const waiting = (p: V1Pod, name: string): { reason?: string; message?: string } | undefined => {
+      const c = containerOf(rt, p, name);
+      return c !== undefined && 'waiting' in c.state ? c.state.waiting : undefined;
+    };
+    assert.equal(waiting(pod, 'root')?.reason, 'CreateContainerConfigError');
+    assert.match(waiting(pod, 'root')?.message ?? '', /runAsUser breaks non-root policy/);
+    const img = await waitUntil(() => waiting(rootImage, 'img')?.reason === 'CreateContainerConfigError' ? waiting(rootImage, 'img') : undefined, { ...WAIT, what: 'img refused' });
+    assert.match(img.message ?? '', /runAsNonRoot and image will run as root/, 'the image has no user: root');
+    const uids = [pod.metadata?.uid ?? '', rootImage.metadata?.uid ?? ''];
+    const created = (await Promise.all(uids.map((u) => cri.listContainers({ labelSelector: { 'io.kubernetes.pod.uid': u } })))).flat().map((c) => c.metadata?.name);
+    assert.deepEqual(created, ['locked'], 'the refused containers were never created');
+    await Promise.all([rt.killPod(pod, 0), rt.killPod(rootImage, 0)]);
+  });
+
+  it('a pod killed and synced again with the same UID (a static pod moved out and back) runs again', async () => {
+    const pod: V1Pod = {
+      metadata: { name: 'static-edge-1', namespace: 'default', uid: randomUUID() },
+      spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 's', image: ctd.busyboxImage, command: ['sh', '-c', 'exec sleep 3600'] }] },
+    };
+    const uid = pod.metadata?.uid ?? '';
+    const running = (): ContainerStatusReport | undefined => {
+      const c = containerOf(rt, pod, 's');
+      return c !== undefined && 'running' in c.state ? c : undefined;
+    };
+    await rt.syncPod(pod);
+    const first = await waitUntil(running, { ...WAIT, what: 'static pod running' });
+    // The kill is in progress when the pod comes back: the sync waits for it, then starts afresh.
+    const killed = rt.killPod(pod, 0);
+    const again = rt.syncPod(pod);
+    await killed;
+    await again;
+    const second = await waitUntil(() => {
+      const c = running();
+      return c !== undefined && idOf(c) !== idOf(first) ? c : undefined;
+    }, { ...WAIT, what: 'static pod running again' });
+    assert.equal(second.restartCount, 0, 'a fresh pod');
+    const sbs = await cri.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': uid } });
+    assert.equal(sbs.length, 1, 'the old sandbox is gone, one new one');
+    assert.equal(sbs[0]?.state, 'SANDBOX_READY');
+    await rt.killPod(pod, 0);
+    assert.equal((await cri.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': uid } })).length, 0);
   });
 
   it('removeOrphans kills pods that are not kept; killPod cleans up', async () => {

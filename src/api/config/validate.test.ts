@@ -78,6 +78,23 @@ test('kubelet settings under tailoredKubeletConfig are lifted', () => {
   assert.equal(bad.length, 1);
 });
 
+test('edged runtime settings: KubeEdge durations, GC thresholds, unknown kubelet keys accepted', () => {
+  const r = validateEdgeCoreConfig({
+    modules: { edged: { podSandboxImage: 'r/pause:1', tailoredKubeletConfig: { syncFrequency: '1m0s', containerRuntimeEndpoint: 'unix:///x.sock', cgroupDriver: 'cgroupfs' } } },
+  });
+  assert.ok('config' in r);
+  assert.equal(r.config.modules.edged.tailoredKubeletConfig.syncFrequency, 60);
+  assert.equal(r.config.modules.edged.tailoredKubeletConfig.containerRuntimeEndpoint, 'unix:///x.sock');
+  assert.equal(r.config.modules.edged.podSandboxImage, 'r/pause:1');
+  const errs = errorsOf(
+    validateEdgeCoreConfig({ modules: { edged: { tailoredKubeletConfig: { syncFrequency: 'never', imageGCHighThresholdPercent: 50, imageGCLowThresholdPercent: 70 } } } }),
+  );
+  assert.equal(errs.length, 2, errs.join('\n'));
+  assert.ok(errs.some((e) => e.startsWith('modules.edged.tailoredKubeletConfig.syncFrequency')));
+  assert.ok(errs.some((e) => e.startsWith('modules.edged.tailoredKubeletConfig.imageGCLowThresholdPercent')));
+  assert.equal(errorsOf(validateEdgeCoreConfig({ modules: { edged: { tailoredKubeletConfig: { imageGCHighThresholdPercent: 101 } } } })).length, 1);
+});
+
 test('parseDurationSeconds reads Go durations', () => {
   assert.equal(parseDurationSeconds('5m0s'), 300);
   assert.equal(parseDurationSeconds('1h'), 3600);

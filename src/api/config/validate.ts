@@ -71,6 +71,12 @@ export function validateEdgeCoreConfig(doc: unknown): ValidationResult<EdgeCoreC
   if (early !== undefined) return { errors: early };
   const errors: string[] = [];
   const lifted = liftKubeletConfig(isRecord(doc) ? doc : {}, errors);
-  const config = applySchema(EDGECORE_SCHEMA, lifted, DEFAULT_EDGECORE_CONFIG, '', errors);
-  return errors.length > 0 ? { errors } : { config: config as EdgeCoreConfig };
+  const config = applySchema(EDGECORE_SCHEMA, lifted, DEFAULT_EDGECORE_CONFIG, '', errors) as EdgeCoreConfig;
+  const gc = config.modules.edged.tailoredKubeletConfig;
+  if (gc.imageGCLowThresholdPercent > gc.imageGCHighThresholdPercent) {
+    errors.push(
+      `modules.edged.tailoredKubeletConfig.imageGCLowThresholdPercent: must not be above imageGCHighThresholdPercent (${gc.imageGCHighThresholdPercent}), got ${gc.imageGCLowThresholdPercent}`,
+    );
+  }
+  return errors.length > 0 ? { errors } : { config };
 }

@@ -125,7 +125,7 @@ export interface ConfigSet {
   readonly value: string | number | boolean;
 }
 
-/** `a.b.c=v,d.e=w`: values true/false become booleans, plain decimal numbers numbers, anything else a string. */
+/** `a.b.c=v,d.e=w`: values true/false become booleans, plain integers numbers, anything else (1.10 too) a string. */
 export function parseSets(text: string | undefined): ConfigSet[] {
   if (text === undefined) return [];
   const out: ConfigSet[] = [];
@@ -136,7 +136,7 @@ export function parseSets(text: string | undefined): ConfigSet[] {
       throw flagError(`keadm join: --set wants path=value[,path=value] with a dotted config path such as modules.edged.podSandboxImage, got "${item}"`);
     }
     const raw = item.slice(eq + 1);
-    const value = raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+    const value = raw === 'true' ? true : raw === 'false' ? false : /^-?\d{1,15}$/.test(raw) ? Number(raw) : raw;
     out.push({ path: key.split('.'), value });
   }
   return out;

@@ -37,10 +37,10 @@ function applySets(config: EdgeCoreConfig, sets: readonly ConfigSet[]): EdgeCore
   return r.config;
 }
 
-/** 'auto' → cri when the CRI endpoint answers within 2 s, else process. */
+/** 'auto' → cri when the configured CRI endpoint (flag or --set) answers within 2 s, else process. */
 export async function resolveRuntime(args: JoinArgs): Promise<RuntimeType> {
   if (args.runtime !== 'auto') return args.runtime;
-  const endpoint = args.runtimeEndpoint ?? DEFAULT_EDGECORE_CONFIG.modules.edged.tailoredKubeletConfig.containerRuntimeEndpoint;
+  const endpoint = joinConfig(args).modules.edged.tailoredKubeletConfig.containerRuntimeEndpoint;
   return (await criAnswers(endpoint, 2000)) ? 'cri' : 'process';
 }
 

@@ -90,7 +90,11 @@ export function createEdgedModule(deps: EdgeModuleDeps, opts: EdgedOptions = {})
         statusReportFrequencySeconds: cfg.nodeStatusReportFrequency,
         facts,
       });
-      const pods = new PodAgent(env, rt, () => nodeIPOf(firstHost));
+      let markRuntimeUp: () => void = () => undefined;
+      const runtimeUp = new Promise<void>((resolve) => {
+        markRuntimeUp = resolve;
+      });
+      const pods = new PodAgent(env, rt, () => nodeIPOf(firstHost), runtimeUp);
       rt.onChange((uid) => pods.changed(uid));
 
       const dispatch = (msg: KubeEdgeMessage): void => {
@@ -114,8 +118,8 @@ export function createEdgedModule(deps: EdgeModuleDeps, opts: EdgedOptions = {})
         else if (type === 'node' && msg.route.operation !== Operation.Delete) node.onCloudNode(msg.content);
         else if (type === 'configmap' || type === 'secret') {
           // metamanager stored it before forwarding: pods using it re-read it from SQLite.
-          const name = msg.route.resource.split('/')[2] ?? '';
-          if (name !== '') pods.resync((p) => podUses(p, type, name));
+          const [ns = '', , name = ''] = msg.route.resource.split('/');
+          if (name !== '') pods.resync((p) => (p.metadata?.namespace ?? 'default') === ns && podUses(p, type, name));
         }
       };
 
@@ -128,10 +132,6 @@ export function createEdgedModule(deps: EdgeModuleDeps, opts: EdgedOptions = {})
           }
         }
       })();
-      let markRuntimeUp: () => void = () => undefined;
-      const runtimeUp = new Promise<void>((resolve) => {
-        markRuntimeUp = resolve;
-      });
       const podsLoop = async (): Promise<void> => {
         // The runtime first (re-adopts running containers), then every stored pod, then what the
         // store no longer holds is removed; then periodic resyncs and image refreshes.
@@ -152,7 +152,8 @@ export function createEdgedModule(deps: EdgeModuleDeps, opts: EdgedOptions = {})
         };
         await syncStatic();
         if (ctx.signal.aborted) return;
-        await rt.removeOrphans(pods.uids());
+        // In the background: a kill that keeps failing must not hold up resyncs.
+        void rt.removeOrphans(pods.uids()).catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'removing pods deleted while edgecore was down failed'));
         const syncMs = Math.max(1, kubelet.syncFrequency) * 1000;
         let nextImages = 0;
         const resyncWaker = new Waker(clock, ctx.signal);
@@ -180,9 +181,11 @@ export function createEdgedModule(deps: EdgeModuleDeps, opts: EdgedOptions = {})
       return Promise.resolve();
     },
     async stop() {
+      // The runtime stops first, so a kill or sync that keeps retrying ends and the loops can finish.
+      const stopping = runtime?.stop();
       await tasks;
       tasks = undefined;
-      await runtime?.stop();
+      await stopping;
       runtime = undefined;
     },
   };

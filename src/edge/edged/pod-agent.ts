@@ -42,10 +42,15 @@ export class PodAgent {
   private readonly resyncQueued = new Set<string>();
   private readonly waker: Waker;
 
+  /**
+   * `runtimeStarted` resolves once the runtime has started (and re-adopted what runs): no pod is synced
+   * before, so a pod message that arrives early cannot start a second copy of a running pod.
+   */
   constructor(
     private readonly env: EdgedEnv,
     private readonly runtime: PodRuntime,
     private readonly hostIP: () => string,
+    private readonly runtimeStarted: Promise<void> = Promise.resolve(),
   ) {
     this.waker = new Waker(env.clock, env.ctx.signal);
   }
@@ -128,7 +133,10 @@ export class PodAgent {
 
   private enqueue(pod: V1Pod, op: string): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
-    return this.serial(uid, () => this.apply(pod, op));
+    return this.serial(uid, async () => {
+      await this.runtimeStarted;
+      await this.apply(pod, op);
+    });
   }
 
   private serial(uid: string, fn: () => Promise<void>): Promise<void> {

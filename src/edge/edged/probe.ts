@@ -33,14 +33,19 @@ function httpProbe(host: string, port: number, get: NonNullable<V1Probe['httpGet
   for (const h of get.httpHeaders ?? []) headers[h.name] = h.value;
   return new Promise((resolve) => {
     const opts = { host, port, path: get.path ?? '/', method: 'GET', timeout: timeoutMs, headers, ...(https ? { rejectUnauthorized: false } : {}) };
-    const req = (https ? httpsRequest : httpRequest)(opts, (res) => {
-      res.resume();
-      const code = res.statusCode ?? 0;
-      resolve(code >= 200 && code < 400);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
+    try {
+      const req = (https ? httpsRequest : httpRequest)(opts, (res) => {
+        res.resume();
+        const code = res.statusCode ?? 0;
+        resolve(code >= 200 && code < 400);
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(false));
+      req.end();
+    } catch {
+      // A header value or path Node refuses (a newline, a character above U+00FF): the probe fails.
+      resolve(false);
+    }
   });
 }
 
@@ -59,8 +64,12 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<boolea
   });
 }
 
-/** true when the probe passes; a probe with no handler fails. */
+/** true when the probe passes; a probe with no handler, or one that cannot even be sent, fails. Never rejects. */
 export function runProbe(p: V1Probe, t: ProbeTarget): Promise<boolean> {
+  return attempt(p, t).catch(() => false);
+}
+
+function attempt(p: V1Probe, t: ProbeTarget): Promise<boolean> {
   const timeoutMs = (p.timeoutSeconds ?? 1) * 1000;
   if (p.exec !== undefined) return t.exec(p.exec.command ?? [], timeoutMs);
   if (p.httpGet !== undefined) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { KeError } from '../../base/index.js';
-import { certInfo, keyMatchesCert } from '../../platform/certs/index.js';
+import { certBasics, keyMatchesCert } from '../../platform/certs/cert-read.js';
 import { answerText, certHttpGet } from './cert-http.js';
 import { normalizeCert, readTextIfExists, writeFileAtomic } from './cert-files.js';
 import { EdgeHubErrorCode } from './errors.js';
@@ -86,7 +86,7 @@ export function needsBootstrap(caFile: string, certFile: string, keyFile: string
   const keyPem = readTextIfExists(keyFile);
   if (caPem === undefined || certPem === undefined || keyPem === undefined) return true;
   try {
-    const info = certInfo(certPem);
+    const info = certBasics(certPem);
     if (info.subjectCN !== `${NODE_CN_PREFIX}${nodeName}`) return true;
     if (opts.checkValidity !== false) {
       const now = opts.now ?? Date.now();

@@ -1,5 +1,5 @@
 import { KeError } from '../../base/index.js';
-import { createCsr, keyMatchesCert } from '../../platform/certs/index.js';
+import { keyMatchesCert } from '../../platform/certs/cert-read.js';
 import { answerText, certHttpGet } from './cert-http.js';
 import { normalizeCert, writeFileAtomic } from './cert-files.js';
 import { EdgeHubErrorCode } from './errors.js';
@@ -33,6 +33,8 @@ export interface NodeCertRequest {
  * certificate atomically. Returns the new certificate PEM.
  */
 export async function requestNodeCertificate(req: NodeCertRequest): Promise<string> {
+  // @peculiar/x509 (tens of MB with its ASN.1 stack) is loaded only when a certificate is requested.
+  const { createCsr } = await import('../../platform/certs/x509.js');
   const csr = await createCsr(`${NODE_CN_PREFIX}${req.nodeName}`, [NODE_ORGANIZATION]);
   const url = certServerUrl(req.httpServer, '/edge.crt');
   const headers: Record<string, string> = { NodeName: req.nodeName, 'Content-Type': 'application/x-pem-file' };

@@ -1,5 +1,5 @@
 import { backoff, errorMessage, type Clock } from '../../base/index.js';
-import { certInfo } from '../../platform/certs/index.js';
+import { certBasics } from '../../platform/certs/cert-read.js';
 import type { Logger } from '../../platform/log/index.js';
 import { readTextIfExists, readTlsMaterial } from './cert-files.js';
 import { requestNodeCertificate } from './node-cert.js';
@@ -15,7 +15,7 @@ const NO_CERT_RECHECK_MS = 30_000;
  * renew at once). Returns ms from `now`, 0 when already due.
  */
 export function rotationDelayMs(certPem: string, now: number, random: () => number): number {
-  const info = certInfo(certPem);
+  const info = certBasics(certPem);
   const start = info.notBefore.getTime();
   const lifetime = info.notAfter.getTime() - start;
   const due = start + lifetime * (0.7 + 0.2 * random());
@@ -71,7 +71,7 @@ export async function rotationLoop(opts: RotationOptions): Promise<void> {
     try {
       const renewed = await renewCertificate(opts);
       failures = 0;
-      opts.log.info({ notAfter: certInfo(renewed).notAfter.toISOString() }, 'node certificate renewed');
+      opts.log.info({ notAfter: certBasics(renewed).notAfter.toISOString() }, 'node certificate renewed');
       opts.onRenewed();
     } catch (err) {
       if (opts.signal.aborted) return;

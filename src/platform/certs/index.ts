@@ -18,6 +18,7 @@ export {
   keyMatchesCert,
   sansMatch,
 } from './x509.js';
+export { type CertBasics, certBasics } from './cert-read.js';
 export {
   type PkiPaths,
   type PkiPart,

@@ -1,9 +1,13 @@
 // @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the reflect polyfill loaded first.
 import 'reflect-metadata';
-import { X509Certificate as NodeX509Certificate, createHash, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 import { KeError } from '../../base/index.js';
+import { CertErrorCodes } from './errors.js';
+
+export { CertErrorCodes } from './errors.js';
+export { isIssuedBy, keyMatchesCert } from './cert-read.js';
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -66,19 +70,6 @@ export interface CertInfo {
   readonly dnsNames: readonly string[];
   readonly ipAddresses: readonly string[];
 }
-
-export const CertErrorCodes = {
-  /** Options out of range: empty CN, non-positive days, a malformed IP address. */
-  badOptions: 'KE_CERTS_BAD_OPTIONS',
-  /** A PEM certificate that does not parse. */
-  invalidCert: 'KE_CERTS_INVALID_CERT',
-  /** A private key that does not parse or is not ECDSA P-256. */
-  invalidKey: 'KE_CERTS_INVALID_KEY',
-  /** A CSR that does not parse or whose self-signature does not verify. */
-  invalidCsr: 'KE_CERTS_INVALID_CSR',
-  /** A CSR whose subject CN is missing or not the expected one. */
-  csrSubject: 'KE_CERTS_CSR_SUBJECT',
-} as const;
 
 const EC_KEY = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
@@ -193,26 +184,6 @@ export function certInfo(certPem: string): CertInfo {
 /** KubeEdge's CA hash (the middle part of a join token): hex SHA-256 of the CA certificate's DER. */
 export function caHash(caPem: string): string {
   return sha256Hex(parseCert(caPem).rawData);
-}
-
-/** True when `certPem` names `caPem` as issuer and its signature verifies with the CA's key. Ignores validity dates. */
-export function isIssuedBy(certPem: string, caPem: string): boolean {
-  try {
-    const leaf = new NodeX509Certificate(certPem);
-    const ca = new NodeX509Certificate(caPem);
-    return leaf.checkIssued(ca) && leaf.verify(ca.publicKey);
-  } catch {
-    return false;
-  }
-}
-
-/** True when `keyPem` is the private key of `certPem`. */
-export function keyMatchesCert(certPem: string, keyPem: string): boolean {
-  try {
-    return new NodeX509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
-  } catch {
-    return false;
-  }
 }
 
 /**

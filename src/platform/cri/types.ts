@@ -63,6 +63,15 @@ export interface Int64Value {
   value: Int64In;
 }
 
+export const SECCOMP_PROFILE_TYPES = ['RuntimeDefault', 'Unconfined', 'Localhost'] as const;
+export type SeccompProfileType = (typeof SECCOMP_PROFILE_TYPES)[number];
+
+export interface SecurityProfile {
+  profileType: SeccompProfileType;
+  /** Localhost only: the profile's absolute path. */
+  localhostRef?: string;
+}
+
 export interface LinuxSandboxSecurityContext {
   namespaceOptions?: NamespaceOption;
   runAsUser?: Int64Value;
@@ -70,6 +79,9 @@ export interface LinuxSandboxSecurityContext {
   readonlyRootfs?: boolean;
   supplementalGroups?: Int64In[];
   privileged?: boolean;
+  seccomp?: SecurityProfile;
+  /** Deprecated upstream (`runtime/default`, `unconfined`, `localhost/<path>`); set alongside `seccomp` for older runtimes. */
+  seccompProfilePath?: string;
 }
 
 export interface LinuxPodSandboxConfig {
@@ -117,13 +129,25 @@ export interface LinuxContainerResources {
   oomScoreAdj?: Int64In;
 }
 
+/** Capability names without the `CAP_` prefix; `ALL` for every one. */
+export interface Capability {
+  addCapabilities?: string[];
+  dropCapabilities?: string[];
+}
+
 export interface LinuxContainerSecurityContext {
+  capabilities?: Capability;
   privileged?: boolean;
   namespaceOptions?: NamespaceOption;
   runAsUser?: Int64Value;
   runAsUsername?: string;
   runAsGroup?: Int64Value;
   readonlyRootfs?: boolean;
+  supplementalGroups?: Int64In[];
+  noNewPrivs?: boolean;
+  seccomp?: SecurityProfile;
+  /** Deprecated upstream; set alongside `seccomp` for older runtimes. */
+  seccompProfilePath?: string;
 }
 
 export interface ContainerConfig {

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isKeError } from '../../../base/index.js';
 import type { V1Container, V1Pod } from '../../../kube/client/index.js';
 import { containerConfig, linuxResources, sandboxConfig, type ContainerInputs } from './config.js';
 import { ANNOTATION_HASH, ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_NAME, LABEL_POD_UID, containerHash } from './labels.js';
 import { quantity } from './quantity.js';
+import { SubPathErrorCode } from './subpath.js';
 
 const web: V1Container = {
   name: 'web',
@@ -79,6 +81,7 @@ test('container config: command, env, mounts with subPath, log path, labels, ann
     cmd: { command: ['httpd'], args: ['-f'] },
     hostPaths: new Map([['cfg', '/r/pods/u-1/volumes/cfg']]),
     expand: (s) => s,
+    rootDir: '/r',
   };
   const c = containerConfig(inputs);
   assert.deepEqual(c.metadata, { name: 'web', attempt: 3 });
@@ -111,4 +114,39 @@ test('container hash: independent of key order, changes with the spec', () => {
   const withUndefined: V1Container = { ...a };
   Reflect.set(withUndefined, 'args', undefined);
   assert.equal(containerHash(withUndefined), containerHash(a), 'an undefined field is no field');
+});
+
+test("container config: a subPath with '..' or an absolute one is refused, not dropped; the resolver is used", () => {
+  const base: ContainerInputs = {
+    pod: pod(),
+    container: { name: 'c', volumeMounts: [{ name: 'cfg', mountPath: '/m', subPathExpr: '$(DIR)' }] },
+    init: false,
+    restartCount: 0,
+    env: {},
+    cmd: {},
+    hostPaths: new Map([['cfg', '/r/v']]),
+    expand: () => '..',
+    rootDir: '/r',
+  };
+  const refused = (err: unknown): boolean => isKeError(err) && err.code === SubPathErrorCode.invalid;
+  assert.throws(() => containerConfig(base), refused, 'subPathExpr expanding to ..');
+  assert.throws(() => containerConfig({ ...base, expand: () => 'a/../../b' }), refused);
+  assert.throws(() => containerConfig({ ...base, expand: () => '/etc' }), refused);
+  const seen: string[] = [];
+  const c = containerConfig({ ...base, expand: () => 'x/y', subPath: (vol, sub) => (seen.push(`${vol}|${sub}`), '/resolved') });
+  assert.deepEqual(seen, ['/r/v|x/y']);
+  assert.equal(c.mounts?.[0]?.hostPath, '/resolved');
+});
+
+test('container config: security context merged with the pod defaults', () => {
+  const c: V1Container = { name: 'c', securityContext: { readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, allowPrivilegeEscalation: false } };
+  const cfg = containerConfig({ pod: pod({ containers: [c], securityContext: { runAsUser: 1000, fsGroup: 3 } }), container: c, init: false, restartCount: 0, env: {}, cmd: {}, hostPaths: new Map(), expand: (s) => s, rootDir: '/r' });
+  const sc = cfg.linux?.securityContext;
+  assert.deepEqual(sc?.runAsUser, { value: 1000 });
+  assert.equal(sc?.readonlyRootfs, true);
+  assert.equal(sc?.noNewPrivs, true);
+  assert.deepEqual(sc?.capabilities, { addCapabilities: [], dropCapabilities: ['ALL'] });
+  assert.deepEqual(sc?.supplementalGroups, [3]);
+  assert.deepEqual(sc?.namespaceOptions, { network: 'POD', pid: 'CONTAINER', ipc: 'POD' });
+  assert.deepEqual(sandboxConfig(pod({ securityContext: { runAsUser: 1000, fsGroup: 3 } }), '/r', 0).linux?.securityContext?.supplementalGroups, [3]);
 });

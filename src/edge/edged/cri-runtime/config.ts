@@ -1,5 +1,6 @@
 /**
- * PodSandboxConfig and ContainerConfig as kubelet builds them from a pod (pure: every input is passed in).
+ * PodSandboxConfig and ContainerConfig as kubelet builds them from a pod (pure: every input is passed
+ * in, the host side of subPaths resolved by the caller's `subPath`).
  */
 import { join } from 'node:path';
 import type { V1Container, V1Pod } from '../../../kube/client/index.js';
@@ -8,7 +9,6 @@ import type {
   ContainerConfig,
   KeyValue,
   LinuxContainerResources,
-  LinuxContainerSecurityContext,
   Mount,
   NamespaceOption,
   PodSandboxConfig,
@@ -29,6 +29,8 @@ import {
   containerHash,
 } from './labels.js';
 import { quantity } from './quantity.js';
+import { containerSecurity, sandboxSecurity } from './security.js';
+import { checkSubPathSyntax } from './subpath.js';
 import type { RestartPolicy } from './status.js';
 import { currentSandbox, type PodView } from './view.js';
 
@@ -115,7 +117,6 @@ export function sandboxConfig(pod: V1Pod, rootDir: string, attempt: number): Pod
       portMappings.push({ ...m, ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}), ...(p.hostIP !== undefined ? { hostIp: p.hostIP } : {}) });
     }
   }
-  const psc = pod.spec?.securityContext;
   const labels = podLabels(pod, ref);
   if (hostNetwork) labels[LABEL_HOST_NETWORK] = 'true';
   return {
@@ -131,9 +132,7 @@ export function sandboxConfig(pod: V1Pod, rootDir: string, attempt: number): Pod
       securityContext: {
         namespaceOptions: namespaceOptions(pod),
         privileged: allContainers(pod).some((c) => c.securityContext?.privileged === true),
-        ...(psc?.runAsUser !== undefined ? { runAsUser: { value: psc.runAsUser } } : {}),
-        ...(psc?.runAsGroup !== undefined ? { runAsGroup: { value: psc.runAsGroup } } : {}),
-        ...(psc?.supplementalGroups !== undefined ? { supplementalGroups: psc.supplementalGroups } : {}),
+        ...sandboxSecurity(pod, rootDir),
       },
     },
   };
@@ -156,20 +155,6 @@ export function linuxResources(c: V1Container): LinuxContainerResources {
   return out;
 }
 
-function securityContext(pod: V1Pod, c: V1Container): LinuxContainerSecurityContext {
-  const sc = c.securityContext;
-  const psc = pod.spec?.securityContext;
-  const user = sc?.runAsUser ?? psc?.runAsUser;
-  const group = sc?.runAsGroup ?? psc?.runAsGroup;
-  return {
-    privileged: sc?.privileged === true,
-    namespaceOptions: namespaceOptions(pod),
-    readonlyRootfs: sc?.readOnlyRootFilesystem === true,
-    ...(user !== undefined ? { runAsUser: { value: user } } : {}),
-    ...(group !== undefined ? { runAsGroup: { value: group } } : {}),
-  };
-}
-
 export interface ContainerInputs {
   readonly pod: V1Pod;
   readonly container: V1Container;
@@ -181,17 +166,30 @@ export interface ContainerInputs {
   readonly hostPaths: ReadonlyMap<string, string>;
   /** Expands `$(VAR)` in subPathExpr. */
   readonly expand: (s: string) => string;
+  /** edged's root directory (Localhost seccomp profiles live in `<rootDir>/seccomp`). */
+  readonly rootDir: string;
+  /**
+   * The host path of `subPath` inside the volume directory; throws when it may not be mounted.
+   * Default: the two joined (syntax checked only); the runtime passes resolveSubPath.
+   */
+  readonly subPath?: (volumeDir: string, subPath: string) => string;
 }
 
+function joinSubPath(base: string, sub: string): string {
+  checkSubPathSyntax(sub);
+  return join(base, sub);
+}
+
+/** The container's mounts; throws KE_EDGED_SUBPATH_INVALID for a subPath that may not be mounted. */
 function mounts(i: ContainerInputs): Mount[] {
   const out: Mount[] = [];
   for (const m of i.container.volumeMounts ?? []) {
     const base = i.hostPaths.get(m.name);
     if (base === undefined) continue;
     const sub = m.subPath ?? (m.subPathExpr !== undefined ? i.expand(m.subPathExpr) : '');
-    if (sub.split('/').includes('..')) continue;
     const propagation = m.mountPropagation === 'Bidirectional' ? 'PROPAGATION_BIDIRECTIONAL' : m.mountPropagation === 'HostToContainer' ? 'PROPAGATION_HOST_TO_CONTAINER' : 'PROPAGATION_PRIVATE';
-    out.push({ containerPath: m.mountPath, hostPath: sub === '' ? base : join(base, sub), readonly: m.readOnly === true, propagation });
+    const hostPath = sub === '' ? base : (i.subPath ?? joinSubPath)(base, sub);
+    out.push({ containerPath: m.mountPath, hostPath, readonly: m.readOnly === true, propagation });
   }
   return out;
 }
@@ -200,6 +198,7 @@ export function containerLogRelPath(name: string, restartCount: number): string 
   return `${name}/${restartCount}.log`;
 }
 
+/** Throws KE_EDGED_SUBPATH_INVALID (see mounts). */
 export function containerConfig(i: ContainerInputs): ContainerConfig {
   const { pod, container: c } = i;
   const ref = podRef(pod);
@@ -228,6 +227,6 @@ export function containerConfig(i: ContainerInputs): ContainerConfig {
     stdin: c.stdin === true,
     stdinOnce: c.stdinOnce === true,
     tty: c.tty === true,
-    linux: { resources: linuxResources(c), securityContext: securityContext(pod, c) },
+    linux: { resources: linuxResources(c), securityContext: { namespaceOptions: namespaceOptions(pod), ...containerSecurity(pod, c, i.rootDir) } },
   };
 }

@@ -1,28 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planContainerGc } from './container-gc.js';
+import { containerInfo } from './test-fixtures.js';
 import type { ContainerInfo, PodView, SandboxInfo } from './view.js';
 
 const sb = (id: string, ready: boolean, createdAt: bigint): SandboxInfo => ({ id, uid: 'u', name: 'p', namespace: 'ns', attempt: 0, ready, createdAt, hostNetwork: false, ip: '', graceSeconds: 30 });
-const ctr = (id: string, name: string, sandboxId: string, state: ContainerInfo['state'], createdAt: bigint): ContainerInfo => ({
-  id,
-  sandboxId,
-  uid: 'u',
-  name,
-  init: false,
-  state,
-  createdAt,
-  restartCount: 0,
-  hash: '',
-  image: '',
-  imageRef: '',
-  startedAt: 0,
-  finishedAt: 0,
-  exitCode: 0,
-  reason: '',
-  message: '',
-  logPath: '',
-});
+const ctr = (id: string, name: string, sandboxId: string, state: ContainerInfo['state'], createdAt: bigint): ContainerInfo => containerInfo({ id, name, sandboxId, state, createdAt });
 
 test('keeps the newest exited container per name and drops empty old sandboxes', () => {
   const view: PodView = {

@@ -3,6 +3,10 @@
  * A relist loop (PLEG, every second) keeps a view of every sandbox and container carrying our
  * labels, reports changes through onChange and syncs the pod again (restarts, backoff ends); pods a
  * previous edgecore left running are adopted by their pod-UID label, so a restart keeps them.
+ * syncPod, killPod and removeOrphans wait for the first relist of start() (or for stop()): before it
+ * nothing says what already runs, and a sync would start a second copy of an adopted pod. A killed
+ * pod synced again with the same UID (a static pod's manifest moved out and back) waits for its kill
+ * to end, then runs afresh.
  */
 import { KeError } from '../../../base/index.js';
 import type { V1Pod } from '../../../kube/client/index.js';
@@ -13,7 +17,7 @@ import { gracePeriodSeconds, podHost } from './config.js';
 import { createHousekeeping } from './housekeeping.js';
 import { ensureSandboxImage, listImages } from './images.js';
 import { killOnce, removeOrphanPodDirs, stopContainer, type KillDeps } from './kill.js';
-import { coalesced, startPleg, type Pleg } from './pleg.js';
+import { coalesced, createSleeper, startPleg, withDeadline, type Pleg } from './pleg.js';
 import { ProbeManager } from './probes.js';
 import { syncPodOnce, type PodRecord, type SyncDeps } from './pod-sync.js';
 import { Relister } from './relist.js';
@@ -29,6 +33,12 @@ export interface CriRuntimeOptions extends RuntimeOptions {
   readonly imageGcMs?: number;
   /** Dead container GC period; default 1 min. */
   readonly containerGcMs?: number;
+  /**
+   * How long killPod waits for the pod to be killed while the runtime fails; default 2 min. killPod
+   * then rejects with KE_EDGED_KILL_TIMEOUT and the kill goes on retrying in the background (until it
+   * works or stop()); a later killPod or syncPod of the pod waits for that same kill.
+   */
+  readonly killTimeoutMs?: number;
 }
 
 /** Killed pods remembered for their final status. */
@@ -37,7 +47,10 @@ const MAX_RELIST_BACKOFF_MS = 30_000;
 
 export const CriRuntimeErrorCode = {
   unavailable: 'KE_EDGED_RUNTIME_UNAVAILABLE',
+  killTimeout: 'KE_EDGED_KILL_TIMEOUT',
 } as const;
+
+const DEFAULT_KILL_TIMEOUT_MS = 120_000;
 
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -48,7 +61,9 @@ export function createCriRuntime(opts: CriRuntimeOptions): PodRuntime {
   const relister = new Relister(client);
   const backoff = new BackoffTracker(opts.backoff ?? DEFAULT_BACKOFF);
   const relistMs = opts.relistMs ?? 1000;
-  const records = new Map<string, PodRecord & { chain: Promise<void>; queued: boolean; wake: { at: number; cancel(): void } | undefined }>();
+  const killTimeoutMs = opts.killTimeoutMs ?? DEFAULT_KILL_TIMEOUT_MS;
+  /** `killing`: the kill in progress (settles once the pod is killed; rejects only when the runtime stopped first). */
+  const records = new Map<string, PodRecord & { chain: Promise<void>; queued: boolean; wake: { at: number; cancel(): void } | undefined; killing: Promise<void> | undefined }>();
   type Rec = typeof records extends Map<string, infer R> ? R : never;
   const killedOrder: string[] = [];
   const listeners: ((uid: string) => void)[] = [];
@@ -56,6 +71,11 @@ export function createCriRuntime(opts: CriRuntimeOptions): PodRuntime {
   let versionText = '';
   let stopped = false;
   let pleg: Pleg | undefined;
+  // Resolved by the first start() that relisted (or by stop()): before it, no record knows what already runs.
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  /** Waits of the kill loop; stop() ends them. */
+  const sleeper = createSleeper(clock);
 
   const notify = (uid: string): void => {
     for (const cb of listeners) {
@@ -70,7 +90,7 @@ export function createCriRuntime(opts: CriRuntimeOptions): PodRuntime {
   const recordOf = (uid: string): Rec => {
     let r = records.get(uid);
     if (r === undefined) {
-      r = { uid, pod: undefined, view: undefined, waiting: new Map(), killed: false, final: undefined, changedAt: undefined, chain: Promise.resolve(), queued: false, wake: undefined };
+      r = { uid, pod: undefined, view: lastViews.get(uid), waiting: new Map(), killed: false, final: undefined, changedAt: undefined, chain: Promise.resolve(), queued: false, wake: undefined, killing: undefined };
       records.set(uid, r);
     }
     return r;
@@ -91,7 +111,7 @@ export function createCriRuntime(opts: CriRuntimeOptions): PodRuntime {
     onFailure: (uid, containerId, kind, probe) => {
       const rec = records.get(uid);
       const c = rec?.view?.containers.find((x) => x.id === containerId);
-      if (rec === undefined || c === undefined || rec.killed) return;
+      if (rec === undefined || c === undefined || rec.killed || stopped) return;
       log.info({ uid, container: c.name, containerId, probe: kind }, `${kind} probe failed; killing container`);
       const spec = rec.pod?.spec?.containers?.find((x) => x.name === c.name);
       const grace = probe.terminationGracePeriodSeconds ?? (rec.pod !== undefined ? gracePeriodSeconds(rec.pod) : 30);
@@ -104,6 +124,7 @@ export function createCriRuntime(opts: CriRuntimeOptions): PodRuntime {
 
   /** Probe workers for the pod's running app containers; the others' workers stop. */
   const updateProbes = (rec: Rec): void => {
+    if (stopped) return;
     const sb = currentSandbox(rec.view);
     const running = new Set<string>();
     if (rec.pod !== undefined && !rec.killed && sb !== undefined) {
@@ -192,6 +213,7 @@ export function createCriRuntime(opts: CriRuntimeOptions): PodRuntime {
     imageGcMs: opts.imageGcMs ?? 300_000,
     imageGc: { highPercent: opts.imageGcHighPercent, lowPercent: opts.imageGcLowPercent, pinned: [opts.podSandboxImage] },
     views: () => lastViews.values(),
+    specImages: () => [...records.values()].flatMap((r) => (r.killed || r.pod === undefined ? [] : [...(r.pod.spec?.initContainers ?? []), ...(r.pod.spec?.containers ?? [])].map((c) => c.image ?? ''))),
     refresh,
   });
 
@@ -201,25 +223,49 @@ export function createCriRuntime(opts: CriRuntimeOptions): PodRuntime {
   const killDeps: KillDeps = { client, opts, backoff, log, refresh, finalStatus: (rec, pod) => statusOf(rec, pod, true) };
 
   /** Kills the pod, retrying with backoff while the runtime fails; rejects only when the runtime is stopped first. */
-  const kill = async (rec: Rec, pod: V1Pod | undefined, graceSeconds: number): Promise<void> => {
-    rec.killed = true;
-    rec.wake?.cancel();
-    probes.retain(rec.uid, new Set());
+  const killLoop = async (rec: Rec, pod: V1Pod | undefined, graceSeconds: number): Promise<void> => {
     for (let attempt = 0; ; attempt++) {
       let failure: unknown;
       await enqueue(rec, () => killOnce(killDeps, rec, pod, graceSeconds).catch((err: unknown) => void (failure = err ?? new Error('kill failed'))));
       if (failure === undefined) break;
+      if (!stopped) {
+        log.warn({ uid: rec.uid, attempt, err: errText(failure) }, 'killing pod failed; retrying');
+        await sleeper.sleep(Math.min(MAX_RELIST_BACKOFF_MS, 1000 * 2 ** Math.min(attempt, 5)));
+      }
       if (stopped) throw new KeError(CriRuntimeErrorCode.unavailable, `pod ${rec.uid} not killed: the runtime stopped`, { cause: failure, details: { uid: rec.uid } });
-      log.warn({ uid: rec.uid, attempt, err: errText(failure) }, 'killing pod failed; retrying');
-      await new Promise<void>((r) => clock.setTimeout(r, Math.min(MAX_RELIST_BACKOFF_MS, 1000 * 2 ** Math.min(attempt, 5))));
     }
     log.info({ uid: rec.uid }, 'pod killed');
     killedOrder.push(rec.uid);
     while (killedOrder.length > KILLED_RETAINED) {
       const old = killedOrder.shift();
-      if (old !== undefined && records.get(old)?.killed === true) records.delete(old);
+      const r = old !== undefined ? records.get(old) : undefined;
+      if (r?.killed === true && r.killing === undefined && old !== undefined) records.delete(old);
     }
     notify(rec.uid);
+  };
+
+  /** Starts the pod's kill (or joins the one in progress); rejects with KE_EDGED_KILL_TIMEOUT after killTimeoutMs while it goes on. */
+  const kill = (rec: Rec, pod: V1Pod | undefined, graceSeconds: number): Promise<void> => {
+    let k = rec.killing;
+    if (k === undefined) {
+      rec.killed = true;
+      rec.wake?.cancel();
+      probes.retain(rec.uid, new Set());
+      const started: Promise<void> = killLoop(rec, pod, graceSeconds).finally(() => {
+        if (rec.killing === started) rec.killing = undefined;
+      });
+      started.catch(() => undefined);
+      rec.killing = k = started;
+    }
+    const timeout = (): Error => new KeError(CriRuntimeErrorCode.killTimeout, `pod ${rec.uid} not killed within ${Math.round(killTimeoutMs / 1000)}s; still retrying`, { details: { uid: rec.uid } });
+    return withDeadline(clock, k, killTimeoutMs, timeout);
+  };
+
+  /** Forgets a killed pod (its kill finished) so that the same UID can run again. */
+  const forget = (rec: Rec): void => {
+    if (records.get(rec.uid) === rec) records.delete(rec.uid);
+    const i = killedOrder.indexOf(rec.uid);
+    if (i >= 0) killedOrder.splice(i, 1);
   };
 
   return {
@@ -233,6 +279,7 @@ export function createCriRuntime(opts: CriRuntimeOptions): PodRuntime {
         throw new KeError(CriRuntimeErrorCode.unavailable, `CRI runtime at ${opts.criEndpoint} does not answer: ${errText(err)}`, { cause: err, details: { endpoint: opts.criEndpoint } });
       }
       log.info({ version: versionText, adopted: records.size }, 'cri runtime started');
+      markReady();
       void ensureSandboxImage(client, opts.podSandboxImage, log);
       pleg = startPleg({
         clock,
@@ -250,13 +297,15 @@ export function createCriRuntime(opts: CriRuntimeOptions): PodRuntime {
     version: () => versionText,
     images: () => listImages(client),
     async removeOrphans(keep) {
+      await ready;
+      if (stopped) return;
       const orphans = [...records.values()].filter((rec) => !keep.has(rec.uid) && !rec.killed);
       await Promise.all(
         orphans.map(async (rec) => {
           const grace = rec.pod !== undefined ? gracePeriodSeconds(rec.pod) : (currentSandbox(rec.view)?.graceSeconds ?? 30);
           log.info({ uid: rec.uid }, 'removing orphaned pod');
           await kill(rec, rec.pod, grace);
-          records.delete(rec.uid);
+          forget(rec);
         }),
       );
       removeOrphanPodDirs(opts.rootDir, (uid) => keep.has(uid) || records.has(uid), log);
@@ -267,15 +316,26 @@ export function createCriRuntime(opts: CriRuntimeOptions): PodRuntime {
     },
     async syncPod(pod) {
       const uid = pod.metadata?.uid;
-      if (uid === undefined || uid === '' || stopped) return;
-      const rec = recordOf(uid);
-      if (rec.killed) return;
-      rec.pod = pod;
-      await requestSync(rec, true);
+      if (uid === undefined || uid === '') return;
+      await ready;
+      for (;;) {
+        if (stopped) return;
+        const rec = recordOf(uid);
+        if (!rec.killed) {
+          rec.pod = pod;
+          await requestSync(rec, true);
+          return;
+        }
+        // The UID again after a kill (a static pod's manifest moved out and back): once the kill is over, start afresh.
+        if (rec.killing !== undefined) await rec.killing.catch(() => undefined);
+        else forget(rec);
+      }
     },
     async killPod(pod, gracePeriodSeconds) {
+      await ready;
       const rec = records.get(pod.metadata?.uid ?? '');
-      if (rec === undefined || (rec.killed && rec.final !== undefined && rec.view === undefined)) return;
+      if (stopped || rec === undefined) return;
+      if (rec.killing === undefined && rec.killed && rec.final !== undefined && rec.view === undefined) return;
       await kill(rec, pod, gracePeriodSeconds);
     },
     podStatus(pod) {
@@ -290,9 +350,11 @@ export function createCriRuntime(opts: CriRuntimeOptions): PodRuntime {
     },
     async stop() {
       stopped = true;
+      markReady();
       pleg?.stop();
       probes.stopAll();
       for (const rec of records.values()) rec.wake?.cancel();
+      sleeper.wakeAll();
       // Work in progress ends when the client closes (a pull may take minutes); give it a moment first.
       let t: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([Promise.allSettled([...[...records.values()].map((r) => r.chain)]), new Promise((r) => (t = setTimeout(r, 5_000)))]);

@@ -16,6 +16,8 @@ export interface HousekeepingDeps {
   readonly imageGcMs: number;
   readonly imageGc: ImageGcOptions;
   readonly views: () => Iterable<PodView>;
+  /** Images the pod specs the runtime knows name (never removed by image GC). */
+  readonly specImages: () => Iterable<string>;
   readonly refresh: () => Promise<void>;
 }
 
@@ -32,7 +34,7 @@ export function createHousekeeping(d: HousekeepingDeps): () => Promise<void> {
     }
     if (now - lastImageGc >= d.imageGcMs) {
       lastImageGc = now;
-      await imageGc(d.client, use, now, d.imageGc, d.log);
+      await imageGc(d.client, use, now, { ...d.imageGc, keep: [...d.specImages()] }, d.log);
     }
   };
 }

@@ -1,13 +1,14 @@
 /**
  * Images: pulls by imagePullPolicy with imagePullSecrets and ImagePullBackOff, the Node's image list,
  * and image GC (unused images removed, least recently used first, once the image filesystem is
- * above the high threshold, until it is below the low one).
+ * above the high threshold, until it is below the low one; images younger than 2 min and images a
+ * pod spec names are kept).
  */
 import { statfsSync } from 'node:fs';
 import type { V1Container, V1Pod, V1Secret } from '../../../kube/client/index.js';
 import type { Logger } from '../../../platform/log/index.js';
 import type { CriClient } from '../../../platform/cri/client.js';
-import type { PodSandboxConfig } from '../../../platform/cri/types.js';
+import type { Image, PodSandboxConfig } from '../../../platform/cri/types.js';
 import type { ObjectSource, RuntimeImage } from '../runtime.js';
 import type { BackoffTracker } from './backoff.js';
 import { pullCredentials, pullPolicy } from './pull-policy.js';
@@ -95,7 +96,13 @@ export interface ImageGcOptions {
   readonly lowPercent: number;
   /** Images never removed (the sandbox image). */
   readonly pinned: readonly string[];
+  /** Images pod specs still name (never removed either). */
+  readonly keep?: readonly string[];
+  /** Images first seen less than this long ago are not removed (kubelet's imageMinimumGCAge); default 2 min. */
+  readonly minAgeMs?: number;
 }
+
+export const DEFAULT_IMAGE_MIN_AGE_MS = 2 * 60_000;
 
 /** `busybox` → `docker.io/library/busybox:latest`, as the runtime names images in repoTags. */
 export function normalizeImageRef(image: string): string {
@@ -109,8 +116,8 @@ export function normalizeImageRef(image: string): string {
   return ref;
 }
 
-/** Image IDs → when last seen in use (or first seen), for least-recently-used removal. */
-export type ImageUse = Map<string, number>;
+/** Per image ID: when first seen and when last seen in use (or first seen), for least-recently-used removal. */
+export type ImageUse = Map<string, { readonly firstSeen: number; lastUsed: number }>;
 
 /** Bytes to free: 0 below the high threshold, else down to the low one. */
 export function bytesToFree(usedBytes: number, capacityBytes: number, o: ImageGcOptions): number {
@@ -118,6 +125,31 @@ export function bytesToFree(usedBytes: number, capacityBytes: number, o: ImageGc
   const usage = (usedBytes / capacityBytes) * 100;
   if (usage < o.highPercent) return 0;
   return Math.max(0, usedBytes - Math.floor((capacityBytes * o.lowPercent) / 100));
+}
+
+/** The references an image answers to: its ID, tags and digests (`repo@sha256:…`). */
+const namesOf = (i: Image): string[] => [i.id, ...i.repoTags, ...i.repoDigests];
+
+/**
+ * Updates `use` from the runtime's images (those running containers use count as used now) and
+ * returns the images GC may remove, least recently used first: not pinned, not in use, not named by
+ * a pod spec (`keep`), and first seen at least minAgeMs ago.
+ */
+export function gcCandidates(images: readonly Image[], inUse: ReadonlySet<string>, use: ImageUse, now: number, o: ImageGcOptions): Image[] {
+  const used = (i: Image): boolean => namesOf(i).some((n) => inUse.has(n));
+  for (const i of images) {
+    const u = use.get(i.id);
+    if (u === undefined) use.set(i.id, { firstSeen: now, lastUsed: now });
+    else if (used(i)) u.lastUsed = now;
+  }
+  for (const id of [...use.keys()]) if (!images.some((i) => i.id === id)) use.delete(id);
+  const pinned = new Set(o.pinned.map(normalizeImageRef));
+  const keep = new Set((o.keep ?? []).filter((k) => k !== '').flatMap((k) => [k, normalizeImageRef(k)]));
+  const minAge = o.minAgeMs ?? DEFAULT_IMAGE_MIN_AGE_MS;
+  return images
+    .filter((i) => !i.pinned && !i.repoTags.some((t) => pinned.has(t)) && !used(i) && !namesOf(i).some((n) => keep.has(n)))
+    .filter((i) => now - (use.get(i.id)?.firstSeen ?? now) >= minAge)
+    .sort((a, b) => (use.get(a.id)?.lastUsed ?? 0) - (use.get(b.id)?.lastUsed ?? 0));
 }
 
 /** One image GC pass; returns the IDs removed. */
@@ -128,11 +160,7 @@ export async function imageGc(client: CriClient, use: ImageUse, now: number, o: 
     inUse.add(c.imageRef);
     if (c.image !== null) inUse.add(c.image.image);
   }
-  for (const i of images) {
-    const used = inUse.has(i.id) || i.repoTags.some((t) => inUse.has(t)) || i.repoDigests.some((t) => inUse.has(t));
-    if (used || !use.has(i.id)) use.set(i.id, now);
-  }
-  for (const id of [...use.keys()]) if (!images.some((i) => i.id === id)) use.delete(id);
+  const candidates = gcCandidates(images, inUse, use, now, o);
   const mount = fs.imageFilesystems[0]?.fsId?.mountpoint;
   if (mount === undefined || mount === '') return [];
   let used: number;
@@ -146,10 +174,6 @@ export async function imageGc(client: CriClient, use: ImageUse, now: number, o: 
   }
   let toFree = bytesToFree(used, capacity, o);
   if (toFree === 0) return [];
-  const pinned = new Set(o.pinned.map(normalizeImageRef));
-  const candidates = images
-    .filter((i) => !i.pinned && !i.repoTags.some((t) => pinned.has(t)) && !(inUse.has(i.id) || i.repoTags.some((t) => inUse.has(t)) || i.repoDigests.some((t) => inUse.has(t))))
-    .sort((a, b) => (use.get(a.id) ?? 0) - (use.get(b.id) ?? 0));
   const removed: string[] = [];
   for (const i of candidates) {
     if (toFree <= 0) break;

@@ -1,6 +1,7 @@
 /**
  * The relist loop (kubelet's PLEG): relists every period, runs housekeeping (GC) after a good relist,
- * and backs off while the runtime fails, reporting health transitions. Never throws.
+ * and backs off while the runtime fails, reporting health transitions. Never throws. Also the timer
+ * helpers of the runtime's loops.
  */
 import type { Clock } from '../../../base/index.js';
 
@@ -79,4 +80,41 @@ export function coalesced(fn: () => Promise<void>): () => Promise<void> {
     }
     return next.promise;
   };
+}
+
+/** Sleeps on `clock` that wakeAll() ends early (at stop, so that no loop waits on a timer). */
+export function createSleeper(clock: Clock): { sleep(ms: number): Promise<void>; wakeAll(): void } {
+  const sleepers = new Set<() => void>();
+  return {
+    sleep: (ms) =>
+      new Promise<void>((resolve) => {
+        const done = (): void => {
+          sleepers.delete(done);
+          t.cancel();
+          resolve();
+        };
+        const t = clock.setTimeout(done, ms);
+        sleepers.add(done);
+      }),
+    wakeAll: () => {
+      for (const wake of [...sleepers]) wake();
+    },
+  };
+}
+
+/** `p`, or `timeoutError()` once `ms` passed first (`p` goes on). */
+export function withDeadline(clock: Clock, p: Promise<void>, ms: number, timeoutError: () => Error): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const t = clock.setTimeout(() => reject(timeoutError()), ms);
+    p.then(
+      () => {
+        t.cancel();
+        resolve();
+      },
+      (err: unknown) => {
+        t.cancel();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }

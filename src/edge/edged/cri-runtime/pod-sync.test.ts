@@ -2,27 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '../../../kube/client/index.js';
 import { podFinished } from './pod-sync.js';
+import { containerInfo } from './test-fixtures.js';
 import type { ContainerInfo, PodView } from './view.js';
 
-const ctr = (name: string, state: ContainerInfo['state'], exitCode: number, createdAt: bigint): ContainerInfo => ({
-  id: `${name}-${createdAt}`,
-  sandboxId: 's',
-  uid: 'u',
-  name,
-  init: false,
-  state,
-  createdAt,
-  restartCount: 0,
-  hash: '',
-  image: '',
-  imageRef: '',
-  startedAt: 0,
-  finishedAt: 0,
-  exitCode,
-  reason: '',
-  message: '',
-  logPath: '',
-});
+const ctr = (name: string, state: ContainerInfo['state'], exitCode: number, createdAt: bigint): ContainerInfo => containerInfo({ id: `${name}-${createdAt}`, name, state, exitCode, createdAt });
 const view = (containers: ContainerInfo[]): PodView => ({ uid: 'u', name: 'p', namespace: 'ns', sandboxes: [], containers });
 const pod = (restartPolicy: string): V1Pod => ({ metadata: { uid: 'u' }, spec: { restartPolicy, containers: [{ name: 'a' }, { name: 'b' }] } });
 

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Container, V1Pod } from '../../../kube/client/index.js';
 import type { CriClient } from '../../../platform/cri/client.js';
+import type { ContainerConfig } from '../../../platform/cri/types.js';
 import type { Logger } from '../../../platform/log/index.js';
 import type { PodStatusReport, RuntimeOptions } from '../runtime.js';
 import { commandLine, expandVars, prepareVolumes, resolveEnv, type PodContext, type PreparedVolumes } from '../pod-prep/index.js';
@@ -18,6 +19,8 @@ import { runProbe } from '../probe.js';
 import { stopContainer } from './kill.js';
 import { execProbe } from './probes.js';
 import { containerHash } from './labels.js';
+import { verifyRunAsNonRoot, type ImageUser } from './security.js';
+import { resolveSubPath } from './subpath.js';
 import type { RestartPolicy, Waiting } from './status.js';
 import { containersNamed, currentSandbox, type PodView, type SandboxInfo } from './view.js';
 
@@ -119,16 +122,26 @@ async function startContainer(p: Pass, spec: V1Container, init: boolean): Promis
   }
   const last = containersNamed(p.rec.view, spec.name)[0];
   const restartCount = last === undefined ? 0 : last.restartCount + 1;
-  const config = containerConfig({
-    pod,
-    container: spec,
-    init,
-    restartCount,
-    env: env.env,
-    cmd: commandLine(spec, env.env),
-    hostPaths: vols.hostPaths,
-    expand: (s) => expandVars(s, env.env),
-  });
+  let config: ContainerConfig;
+  try {
+    const nonRoot = verifyRunAsNonRoot(pod, spec, await imageUser(d, pod, spec));
+    if (nonRoot !== undefined) throw new Error(nonRoot);
+    config = containerConfig({
+      pod,
+      container: spec,
+      init,
+      restartCount,
+      env: env.env,
+      cmd: commandLine(spec, env.env),
+      hostPaths: vols.hostPaths,
+      expand: (s) => expandVars(s, env.env),
+      rootDir: d.opts.rootDir,
+      subPath: resolveSubPath,
+    });
+  } catch (err) {
+    waiting.set(spec.name, { reason: 'CreateContainerConfigError', message: errText(err) });
+    return false;
+  }
   mkdirSync(join(podLogDir(d.opts.rootDir, podRef(pod)), spec.name), { recursive: true });
   let id: string;
   try {
@@ -151,6 +164,17 @@ async function startContainer(p: Pass, spec: V1Container, init: boolean): Promis
     await d.client.stopContainer(id, gracePeriodSeconds(pod)).catch(() => undefined);
   }
   return true;
+}
+
+/** The image's user, looked up only when runAsNonRoot must be checked against it. */
+async function imageUser(d: SyncDeps, pod: V1Pod, spec: V1Container): Promise<ImageUser> {
+  const sc = spec.securityContext;
+  const psc = pod.spec?.securityContext;
+  if ((sc?.runAsNonRoot ?? psc?.runAsNonRoot) !== true || (sc?.runAsUser ?? psc?.runAsUser) !== undefined) return { uid: undefined, username: '' };
+  const img = await d.client.imageStatus({ image: spec.image ?? '' });
+  if (img === null) throw new Error(`image "${spec.image ?? ''}" not found when checking runAsNonRoot`);
+  const uid = img.uid !== null ? Number(img.uid.value) : undefined;
+  return { uid, username: img.username };
 }
 
 /** Runs the postStart hook (exec or httpGet) once the container started; false when it failed. */

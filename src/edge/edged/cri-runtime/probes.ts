@@ -41,6 +41,8 @@ export function execProbe(client: CriClient, containerId: string) {
 
 export class ProbeManager {
   private readonly workers = new Map<string, Worker>();
+  /** Set by stopAll(): no worker starts again. */
+  private closed = false;
 
   constructor(private readonly d: ProbeDeps) {}
 
@@ -56,9 +58,14 @@ export class ProbeManager {
     return this.workers.has(containerId);
   }
 
+  /** How many workers run (all of them after stopAll(): 0). */
+  get size(): number {
+    return this.workers.size;
+  }
+
   /** Starts a worker for a container that just runs (no-op when it has one). */
   ensure(uid: string, containerId: string, spec: V1Container, host: string): void {
-    if (this.workers.has(containerId)) return;
+    if (this.closed || this.workers.has(containerId)) return;
     const w: Worker = { uid, ready: spec.readinessProbe === undefined && spec.startupProbe === undefined, started: spec.startupProbe === undefined, stopped: false, timers: new Set() };
     this.workers.set(containerId, w);
     const target = { host, container: spec, exec: execProbe(this.d.client, containerId) };
@@ -124,7 +131,9 @@ export class ProbeManager {
     for (const [id, w] of this.workers) if (w.uid === uid && !keep.has(id)) this.stop(id);
   }
 
+  /** Stops every worker for good (ensure() is a no-op afterwards). */
   stopAll(): void {
+    this.closed = true;
     for (const id of [...this.workers.keys()]) this.stop(id);
   }
 }

@@ -25,6 +25,8 @@ const int = (s: string | undefined, dflt: number): number => {
 export class Relister {
   private sandboxes = new Map<string, SandboxInfo>();
   private containers = new Map<string, ContainerInfo>();
+  /** Containers whose last ContainerStatus failed (their info is a fallback). */
+  private partial = new Set<string>();
 
   constructor(private readonly client: CriClient) {}
 
@@ -52,21 +54,36 @@ export class Relister {
     };
   }
 
-  private async containerInfo(c: Container, uid: string): Promise<ContainerInfo | undefined> {
+  /**
+   * The container's info: the previous one while its state is unchanged, else from ContainerStatus.
+   * When ContainerStatus fails the container still counts (a container missing from the view would
+   * be started again): the previous info, or what the list says, with the list's state; it is asked
+   * again on the next relist.
+   */
+  private async containerInfo(c: Container, uid: string): Promise<ContainerInfo> {
     const known = this.containers.get(c.id);
-    if (known !== undefined && known.state === c.state) return known;
+    if (known !== undefined && known.state === c.state && !this.partial.has(c.id)) return known;
     const st = (await this.client.containerStatus(c.id).catch(() => undefined))?.status ?? null;
-    if (st === null) return undefined;
-    return {
+    const base = {
       id: c.id,
       sandboxId: c.podSandboxId,
       uid,
       name: c.metadata?.name ?? c.labels[LABEL_CONTAINER_NAME] ?? '',
       init: c.labels[LABEL_CONTAINER_TYPE] === 'init',
-      state: st.state,
       createdAt: toBigInt(c.createdAt),
       restartCount: int(c.annotations[ANNOTATION_RESTART_COUNT], 0),
       hash: c.annotations[ANNOTATION_HASH] ?? '',
+    };
+    if (st === null) {
+      this.partial.add(c.id);
+      if (known !== undefined) return { ...known, state: c.state };
+      const none = { startedAt: 0, finishedAt: 0, exitCode: 0, reason: '', message: '', logPath: '' };
+      return { ...base, ...none, state: c.state, image: c.image?.image ?? '', imageRef: c.imageRef };
+    }
+    this.partial.delete(c.id);
+    return {
+      ...base,
+      state: st.state,
       image: st.image?.image ?? c.image?.image ?? '',
       imageRef: st.imageRef,
       startedAt: nsToMs(st.startedAt),
@@ -92,12 +109,12 @@ export class Relister {
       ...cs.map(async (c) => {
         const uid = c.labels[LABEL_POD_UID];
         if (uid === undefined || uid === '') return;
-        const info = await this.containerInfo(c, uid);
-        if (info !== undefined) containers.set(c.id, info);
+        containers.set(c.id, await this.containerInfo(c, uid));
       }),
     ]);
     this.sandboxes = sandboxes;
     this.containers = containers;
+    for (const id of [...this.partial]) if (!containers.has(id)) this.partial.delete(id);
     const views = new Map<string, { uid: string; name: string; namespace: string; sandboxes: SandboxInfo[]; containers: ContainerInfo[] }>();
     const viewOf = (uid: string, name: string, namespace: string) => {
       let v = views.get(uid);

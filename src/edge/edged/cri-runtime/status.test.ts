@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ContainerState, ContainerStatusReport } from '../runtime.js';
 import { podPhase, podStatusReport, type StatusInputs } from './status.js';
+import { containerInfo } from './test-fixtures.js';
 import type { ContainerInfo, PodView } from './view.js';
 
 const running: ContainerState = { running: { startedAt: '2026-01-01T00:00:00Z' } };
@@ -39,26 +40,8 @@ test('phase as kubelet computes it', () => {
   assert.equal(podPhase('Always', [], [c(exited(0))], true), 'Succeeded');
 });
 
-const info = (over: Partial<ContainerInfo>): ContainerInfo => ({
-  id: 'x',
-  sandboxId: 'sb1',
-  uid: 'u',
-  name: 'app',
-  init: false,
-  state: 'CONTAINER_RUNNING',
-  createdAt: 1n,
-  restartCount: 0,
-  hash: '',
-  image: 'img',
-  imageRef: 'sha256:abc',
-  startedAt: Date.parse('2026-01-01T00:00:00Z'),
-  finishedAt: 0,
-  exitCode: 0,
-  reason: '',
-  message: '',
-  logPath: '',
-  ...over,
-});
+const info = (over: Partial<ContainerInfo>): ContainerInfo =>
+  containerInfo({ id: 'x', sandboxId: 'sb1', name: 'app', state: 'CONTAINER_RUNNING', createdAt: 1n, image: 'img', imageRef: 'sha256:abc', startedAt: Date.parse('2026-01-01T00:00:00Z'), ...over });
 
 const inputs = (containers: ContainerInfo[], over: Partial<StatusInputs> = {}): StatusInputs => {
   const view: PodView = { uid: 'u', name: 'p', namespace: 'ns', sandboxes: [], containers };

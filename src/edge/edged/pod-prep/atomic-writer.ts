@@ -33,6 +33,22 @@ export function badPath(path: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A path that is both a file and the parent of another file (`a` and `a/b`): no layout can hold both.
+ * Undefined when there is none.
+ */
+export function pathClash(paths: Iterable<string>): string | undefined {
+  const all = new Set(paths);
+  for (const p of all) {
+    const parts = p.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/');
+      if (all.has(parent)) return `path ${JSON.stringify(p)} is under file ${JSON.stringify(parent)}`;
+    }
+  }
+  return undefined;
+}
+
 /** True when `<dir>/<top>` is the link `..data/<top>`. */
 function linked(dir: string, top: string): boolean {
   try {
@@ -93,6 +109,8 @@ export function writeAtomic(dir: string, payload: ReadonlyMap<string, FileProjec
     const bad = badPath(p);
     if (bad !== undefined) throw new Error(`atomic writer: ${bad}`);
   }
+  const clash = pathClash(payload.keys());
+  if (clash !== undefined) throw new Error(`atomic writer: ${clash}`);
   mkdirSync(dir, { recursive: true });
   const dataLink = join(dir, DATA);
   let oldTs: string | undefined;
@@ -107,17 +125,24 @@ export function writeAtomic(dir: string, payload: ReadonlyMap<string, FileProjec
   if (oldTs !== undefined && linksOk && sameContent(join(dir, oldTs), payload)) return false;
 
   const tsDir = mkdtempSync(join(dir, timestampPrefix(new Date())));
-  chmodSync(tsDir, 0o755);
-  for (const [p, f] of payload) {
-    const file = join(tsDir, p);
-    mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
-    writeFileSync(file, f.data);
-    chmodSync(file, f.mode);
-  }
   const tmpLink = join(dir, DATA_TMP);
-  rmSync(tmpLink, { force: true });
-  symlinkSync(basename(tsDir), tmpLink);
-  renameSync(tmpLink, dataLink);
+  try {
+    chmodSync(tsDir, 0o755);
+    for (const [p, f] of payload) {
+      const file = join(tsDir, p);
+      mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+      writeFileSync(file, f.data);
+      chmodSync(file, f.mode);
+    }
+    rmSync(tmpLink, { force: true });
+    symlinkSync(basename(tsDir), tmpLink);
+    renameSync(tmpLink, dataLink);
+  } catch (err) {
+    // ..data still names the previous version: the half-written one must not pile up (one per resync)
+    rmSync(tmpLink, { force: true });
+    rmSync(tsDir, { recursive: true, force: true });
+    throw err;
+  }
   for (const t of wanted) {
     if (linked(dir, t)) continue;
     rmSync(join(dir, t), { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { dirname, isAbsolute, join } from 'node:path';
 import type { V1Pod, V1Volume } from '../../../kube/client/index.js';
 import type { ObjectSource } from '../runtime.js';
-import { badPath, writeAtomic, type FileProjection } from './atomic-writer.js';
+import { badPath, pathClash, writeAtomic, type FileProjection } from './atomic-writer.js';
 import type { PodContext } from './context.js';
 import { findContainer } from './env.js';
 import { containerResource, podField } from './fields.js';
@@ -162,8 +162,38 @@ function payloadOf(v: V1Volume, b: Builder): boolean {
   return true;
 }
 
-/** Writes / refreshes every volume of the pod under `<podDir>/volumes/<name>`. Idempotent, cheap when nothing changed. */
-export function prepareVolumesIn(pod: V1Pod, volumesDir: string, objects: ObjectSource, ctx: PodContext): PreparedVolumes {
+/** One volume: its host path, or why it cannot be set up. Throws on file-system errors. */
+function setUp(v: V1Volume, dir: string, pod: V1Pod, objects: ObjectSource, ctx: PodContext, beforeWrite: () => void): { path?: string; problems: string[] } {
+  if (v.hostPath !== undefined) {
+    const err = hostPath(v.hostPath.path, v.hostPath.type ?? '');
+    return err !== undefined ? { problems: [err] } : { path: v.hostPath.path, problems: [] };
+  }
+  if (v.emptyDir !== undefined) {
+    // medium: Memory is a plain directory too (no tmpfs is mounted); sizeLimit is not enforced.
+    if (!existsSync(dir)) {
+      beforeWrite();
+      mkdirSync(dir, { recursive: true });
+      chmodSync(dir, 0o777);
+    }
+    return { path: dir, problems: [] };
+  }
+  const b: Builder = { pod, objects, ctx, files: new Map(), problems: [] };
+  if (!payloadOf(v, b)) return { problems: ['unsupported volume type'] };
+  const clash = pathClash(b.files.keys());
+  if (clash !== undefined) b.problems.push(clash);
+  if (b.problems.length === 0) {
+    beforeWrite();
+    writeAtomic(dir, b.files);
+  }
+  return existsSync(dir) ? { path: dir, problems: b.problems } : { problems: b.problems };
+}
+
+/**
+ * Writes / refreshes every volume of the pod under `<podDir>/volumes/<name>`. Idempotent, cheap when
+ * nothing changed. `beforeWrite` runs before anything is created (it makes the pod directory). A
+ * file-system error (ENOSPC...) is that volume's problem, as kubelet reports a failed SetUp.
+ */
+export function prepareVolumesIn(pod: V1Pod, volumesDir: string, objects: ObjectSource, ctx: PodContext, beforeWrite: () => void = () => undefined): PreparedVolumes {
   const hostPaths = new Map<string, string>();
   const problems: string[] = [];
   for (const v of pod.spec?.volumes ?? []) {
@@ -176,29 +206,15 @@ export function prepareVolumesIn(pod: V1Pod, volumesDir: string, objects: Object
       continue;
     }
     const dir = join(volumesDir, v.name);
-    if (v.hostPath !== undefined) {
-      const err = hostPath(v.hostPath.path, v.hostPath.type ?? '');
-      if (err !== undefined) fail(err);
-      else hostPaths.set(v.name, v.hostPath.path);
-      continue;
+    try {
+      const r = setUp(v, dir, pod, objects, ctx, beforeWrite);
+      for (const p of r.problems) fail(p);
+      if (r.path !== undefined) hostPaths.set(v.name, r.path);
+    } catch (err) {
+      fail(err instanceof Error ? err.message : String(err));
+      // what an earlier sync wrote stays usable
+      if (v.hostPath === undefined && existsSync(dir)) hostPaths.set(v.name, dir);
     }
-    if (v.emptyDir !== undefined) {
-      // medium: Memory is a plain directory too (no tmpfs is mounted); sizeLimit is not enforced.
-      if (!existsSync(dir)) {
-        mkdirSync(dir, { recursive: true });
-        chmodSync(dir, 0o777);
-      }
-      hostPaths.set(v.name, dir);
-      continue;
-    }
-    const b: Builder = { pod, objects, ctx, files: new Map(), problems: [] };
-    if (!payloadOf(v, b)) {
-      fail('unsupported volume type');
-      continue;
-    }
-    for (const p of b.problems) fail(p);
-    if (b.problems.length === 0) writeAtomic(dir, b.files);
-    if (existsSync(dir)) hostPaths.set(v.name, dir);
   }
   return { hostPaths, problems };
 }

@@ -5,36 +5,25 @@
  * in `<podDir>/state/<name>.json` so a later runtime re-adopts the running process (`saved`).
  * A re-adopted process is not our child: its end is found by polling and its exit code is unknown
  * (terminated, reason ContainerStatusUnknown, exit code 137, as kubelet reports a lost container).
+ * No error from the file system (ENOSPC, EIO...) may escape a timer or callback: it would end edgecore.
+ * Each entry point catches and logs; a run that cannot be started (its log files cannot be opened)
+ * waits as RunContainerError and is retried after the back-off.
  */
 import { join } from 'node:path';
+import { errorMessage } from '../../../base/index.js';
 import type { ContainerState } from '../runtime.js';
 import { rfc3339 } from '../time.js';
-import type { ContainerProcess, ContainerProcessOptions } from './container-types.js';
-import { createLogTail, type LogTail } from './cri-log.js';
-import { execProbe, killGroup } from './probe.js';
+import type { ContainerProcess, ContainerProcessOptions, Prepared, Run } from './container-types.js';
+import { createLogTail, DEFAULT_LOG_LIMITS, type LogTail } from './cri-log.js';
+import { killGroup } from './probe.js';
 import { startProbes } from './probe-loop.js';
-import { exitCodeOf, goDuration, pruneLogs, spawnDetached } from './run-helpers.js';
-import { procStartTime, processAlive, writeSaved, type LogOffsets, type SavedContainer, type SavedRun } from './saved-state.js';
+import { copyLogEvery, exitCodeOf, goDuration, pollPid, pruneLogs, spawnDetached, stopRun } from './run-helpers.js';
+import { currentBootId, procStartTime, processAlive, writeSaved, type LogOffsets, type SavedContainer, type SavedRun } from './saved-state.js';
 
 /** How often the raw output is copied into the CRI log, and how often a re-adopted pid is checked. */
 const LOG_POLL_MS = 200;
 const PID_POLL_MS = 1000;
 const PID_POLL_KILLING_MS = 50;
-
-interface Run {
-  readonly pid: number;
-  readonly pidStart: string | undefined;
-  readonly startedAt: string;
-  readonly env: Readonly<Record<string, string>>;
-  readonly tail: LogTail;
-  readonly exited: Promise<void>;
-  readonly adopted: boolean;
-  end(code: number, reason?: string): void;
-  timers: NodeJS.Timeout[];
-  sent: 'SIGTERM' | 'SIGKILL' | undefined;
-  started: boolean;
-  ready: boolean;
-}
 
 export function createContainerProcess(o: ContainerProcessOptions): ContainerProcess {
   const { spec, clock, saved } = o;
@@ -42,6 +31,7 @@ export function createContainerProcess(o: ContainerProcessOptions): ContainerPro
   const cwd = join(o.podDir, 'containers', name);
   const logDir = join(o.podDir, 'logs', name);
   const statePath = join(o.podDir, 'state', `${name}.json`);
+  const limits = o.logLimits ?? DEFAULT_LOG_LIMITS;
   let restarts = saved?.restartCount ?? 0;
   let containerID = saved?.containerID ?? `process://${o.podDir}/${name}/0`;
   let state: ContainerState = saved?.state ?? { waiting: { reason: 'ContainerCreating' } };
@@ -60,13 +50,25 @@ export function createContainerProcess(o: ContainerProcessOptions): ContainerPro
   let timers: { cancel(): void }[] = [];
 
   const logBase = (): string => join(logDir, String(restarts));
+  const tailOf = (from: LogOffsets): LogTail => createLogTail(logBase(), join(logDir, `${restarts}.log`), from, () => Date.now(), limits);
+  /** Runs a timer or callback body: an error is logged, never thrown into the event loop. */
+  const guarded = (what: string, fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      o.log.warn({ container: name, err: errorMessage(err) }, what);
+    }
+  };
   const persist = (): void => {
-    const run: SavedRun | undefined = cur === undefined ? undefined : { pid: cur.pid, startedAt: cur.startedAt, offsets: cur.tail.offsets(), ...(cur.pidStart === undefined ? {} : { pidStart: cur.pidStart }) };
+    const run: SavedRun | undefined =
+      cur === undefined
+        ? undefined
+        : { pid: cur.pid, startedAt: cur.startedAt, offsets: cur.tail.offsets(), ...(cur.pidStart === undefined ? {} : { pidStart: cur.pidStart }), ...(cur.bootId === undefined ? {} : { bootId: cur.bootId }) };
     const s: SavedContainer = { restartCount: restarts, containerID, state, done: finished, backoffMs, backoffAt, ...(run === undefined ? {} : { run }), ...(last === undefined ? {} : { lastState: last }), ...(restartAt === undefined ? {} : { restartAt }) };
     try {
       writeSaved(statePath, s);
     } catch (err) {
-      o.log.warn({ container: name, err: err instanceof Error ? err.message : String(err) }, 'container state not saved');
+      o.log.warn({ container: name, err: errorMessage(err) }, 'container state not saved');
     }
   };
   const set = (s: ContainerState): void => {
@@ -81,7 +83,7 @@ export function createContainerProcess(o: ContainerProcessOptions): ContainerPro
   const schedule = (fn: () => void, ms: number): void => {
     const t = clock.setTimeout(() => {
       timers = timers.filter((x) => x !== t);
-      fn();
+      guarded('container timer failed', fn);
     }, ms);
     timers.push(t);
   };
@@ -95,19 +97,37 @@ export function createContainerProcess(o: ContainerProcessOptions): ContainerPro
       set(term);
       return;
     }
-    // kubelet forgets the back-off of a container that ran longer than twice the maximum.
-    if (backoffAt !== 0 && now - backoffAt > 2 * o.backoff.maxMs) backoffMs = o.backoff.initialMs;
-    const delay = backoffMs;
-    backoffMs = Math.min(backoffMs * 2, o.backoff.maxMs);
-    backoffAt = now;
+    const delay = nextDelay(now);
     last = term;
     o.log.info({ container: name, exitCode: code, delayMs: delay }, 'container exited; restarting after backoff');
     waitRestart(delay, now + delay);
   };
 
-  const waitRestart = (delay: number, at: number): void => {
+  /** The next back-off delay; kubelet forgets the back-off of a container that ran longer than twice the maximum. */
+  const nextDelay = (now: number): number => {
+    if (backoffAt !== 0 && now - backoffAt > 2 * o.backoff.maxMs) backoffMs = o.backoff.initialMs;
+    const delay = backoffMs;
+    backoffMs = Math.min(backoffMs * 2, o.backoff.maxMs);
+    backoffAt = now;
+    return delay;
+  };
+
+  /** The run could not be started (kubelet: RunContainerError); it counts as a failed run. */
+  const startFailed = (startedAt: string, err: unknown): void => {
+    o.log.warn({ container: name, err: errorMessage(err) }, 'container failed to start');
+    if (stopped || o.restartPolicy === 'Never') {
+      finished = true;
+      set({ terminated: { exitCode: 128, reason: 'StartError', startedAt, finishedAt: rfc3339(clock.now()), containerID } });
+      return;
+    }
+    const now = clock.now();
+    const delay = nextDelay(now);
+    waitRestart(delay, now + delay, { waiting: { reason: 'RunContainerError', message: errorMessage(err) } });
+  };
+
+  const waitRestart = (delay: number, at: number, waiting?: ContainerState): void => {
     restartAt = at;
-    set({ waiting: { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(delay)} restarting failed container=${name} pod=${o.podRef}` } });
+    set(waiting ?? { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(delay)} restarting failed container=${name} pod=${o.podRef}` } });
     schedule(() => {
       restartAt = undefined;
       restarts += 1;
@@ -116,20 +136,22 @@ export function createContainerProcess(o: ContainerProcessOptions): ContainerPro
   };
 
   /** Watches a process (spawned or re-adopted): log copying, probes, pid polling for adopted ones. */
-  const begin = (pid: number, pidStart: string | undefined, startedAt: string, env: Readonly<Record<string, string>>, offsets: LogOffsets, adopted: boolean): Run => {
+  const begin = (pid: number, ids: { readonly pidStart: string | undefined; readonly bootId: string | undefined }, startedAt: string, env: Readonly<Record<string, string>>, offsets: LogOffsets, adopted: boolean): Run => {
     let settle = (): void => undefined;
     const exited = new Promise<void>((resolve) => {
       settle = resolve;
     });
     const r: Run = {
       pid,
-      pidStart,
+      pidStart: ids.pidStart,
+      bootId: ids.bootId,
       startedAt,
       env,
       adopted,
-      tail: createLogTail(logBase(), join(logDir, `${restarts}.log`), offsets, () => Date.now()),
+      tail: tailOf(offsets),
       exited,
       timers: [],
+      logError: undefined,
       sent: undefined,
       started: false,
       ready: false,
@@ -137,18 +159,17 @@ export function createContainerProcess(o: ContainerProcessOptions): ContainerPro
         if (cur !== r || detached) return;
         for (const t of r.timers) clearInterval(t);
         cancelTimers();
-        r.tail.finish();
+        guarded('container log not copied', () => r.tail.finish());
         cur = undefined;
-        onExit(startedAt, code, reason);
-        settle();
+        try {
+          onExit(startedAt, code, reason);
+        } finally {
+          settle();
+        }
       },
     };
     cur = r;
-    const logTimer = setInterval(() => {
-      if (r.tail.poll()) persist();
-    }, LOG_POLL_MS);
-    logTimer.unref();
-    r.timers.push(logTimer);
+    copyLogEvery(r, LOG_POLL_MS, persist, (err) => o.log.warn({ container: name, err }, 'container log not copied'));
     if (adopted) watchPid(r, PID_POLL_MS);
     const current = (): boolean => cur === r && !stopped && !detached;
     if (o.init) {
@@ -161,11 +182,11 @@ export function createContainerProcess(o: ContainerProcessOptions): ContainerPro
         current,
         onStarted: () => {
           r.started = true;
-          o.onChange();
+          guarded('container change not handled', o.onChange);
         },
         onReady: (ready) => {
           r.ready = ready;
-          o.onChange();
+          guarded('container change not handled', o.onChange);
         },
         onUnhealthy: (kind) => {
           o.log.info({ container: name, pid, probe: kind }, 'probe failed; killing container');
@@ -180,18 +201,17 @@ export function createContainerProcess(o: ContainerProcessOptions): ContainerPro
 
   /** Polls a process that is not our child; its exit code is unknown unless we killed it. */
   const watchPid = (r: Run, ms: number): void => {
-    const t = setInterval(() => {
-      if (processAlive(r.pid, r.pidStart)) return;
-      if (r.sent === undefined) r.end(137, 'ContainerStatusUnknown');
-      else r.end(r.sent === 'SIGKILL' ? 137 : 143);
-    }, ms);
-    t.unref();
-    r.timers.push(t);
+    pollPid(r, ms, (fn) => guarded('container end not handled', fn));
   };
 
   const run = (): void => {
     if (stopped || detached) return;
-    const prep = o.prepare();
+    let prep: Prepared;
+    try {
+      prep = o.prepare();
+    } catch (err) {
+      prep = { error: errorMessage(err) };
+    }
     if ('error' in prep) {
       // retried by the next start() (syncPod); the state is only reported when it changed
       launched = false;
@@ -206,29 +226,36 @@ export function createContainerProcess(o: ContainerProcessOptions): ContainerPro
     }
     pruneLogs(logDir, restarts);
     const startedAt = rfc3339(clock.now());
-    const p = spawnDetached(prep.argv, cwd, prep.env, logBase());
+    let p: ReturnType<typeof spawnDetached>;
+    try {
+      p = spawnDetached(prep.argv, cwd, prep.env, logBase());
+    } catch (err) {
+      startFailed(startedAt, err);
+      return;
+    }
     if (p?.pid === undefined) {
       o.log.warn({ container: name, command: prep.argv[0] }, 'container failed to start');
-      createLogTail(logBase(), join(logDir, `${restarts}.log`), { stdout: 0, stderr: 0 }, () => Date.now()).finish();
+      guarded('container log not copied', () => tailOf({ stdout: 0, stderr: 0 }).finish());
       onExit(startedAt, 127);
       return;
     }
     containerID = `process://${o.podDir}/${name}/${p.pid}`;
-    const r = begin(p.pid, procStartTime(p.pid), startedAt, prep.env, { stdout: 0, stderr: 0 }, false);
-    p.on('exit', (code, signal) => r.end(exitCodeOf(code, signal)));
+    const r = begin(p.pid, { pidStart: procStartTime(p.pid), bootId: currentBootId() }, startedAt, prep.env, { stdout: 0, stderr: 0 }, false);
+    p.on('exit', (code, signal) => guarded('container end not handled', () => r.end(exitCodeOf(code, signal))));
   };
 
   const resume = (s: SavedContainer): void => {
     if (s.run !== undefined) {
-      if (processAlive(s.run.pid, s.run.pidStart)) {
+      if (processAlive(s.run.pid, s.run.pidStart, s.run.bootId)) {
         const prep = o.prepare();
         const env = 'error' in prep ? {} : prep.env;
         o.log.info({ container: name, pid: s.run.pid }, 'container re-adopted');
-        begin(s.run.pid, s.run.pidStart, s.run.startedAt, env, s.run.offsets, true);
+        begin(s.run.pid, { pidStart: s.run.pidStart, bootId: s.run.bootId }, s.run.startedAt, env, s.run.offsets, true);
         return;
       }
       o.log.info({ container: name, pid: s.run.pid }, 'container ended while unwatched');
-      createLogTail(logBase(), join(logDir, `${restarts}.log`), s.run.offsets, () => Date.now()).finish();
+      const from = s.run.offsets;
+      guarded('container log not copied', () => tailOf(from).finish());
       onExit(s.run.startedAt, 137, 'ContainerStatusUnknown');
     } else if (s.restartAt !== undefined) {
       const delay = Math.max(0, s.restartAt - clock.now());
@@ -259,6 +286,10 @@ export function createContainerProcess(o: ContainerProcessOptions): ContainerPro
         resumeFrom = undefined;
         if (s !== undefined) resume(s);
         else run();
+      } catch (err) {
+        // retried by the next syncPod
+        launched = false;
+        o.log.warn({ container: name, err: errorMessage(err) }, 'container not started');
       } finally {
         starting = false;
       }
@@ -276,28 +307,18 @@ export function createContainerProcess(o: ContainerProcessOptions): ContainerPro
         } else persist();
         return;
       }
-      const deadline = Date.now() + Math.max(0, graceSeconds) * 1000;
-      const hook = spec.lifecycle?.preStop?.exec?.command;
-      if (hook !== undefined && hook.length > 0 && graceSeconds > 0) await execProbe(hook, { cwd, env: r.env, container: spec }, deadline - Date.now());
-      const signal = (sig: 'SIGTERM' | 'SIGKILL'): void => {
-        if (cur !== r || (r.adopted && !processAlive(r.pid, r.pidStart))) return;
-        r.sent = sig;
-        killGroup(r.pid, sig);
-      };
-      signal('SIGTERM');
-      if (r.adopted) watchPid(r, PID_POLL_KILLING_MS);
-      const t = setTimeout(() => signal('SIGKILL'), Math.max(0, deadline - Date.now()));
-      // The process and the pid poll are unref'd (pods outlive edgecore); waiting for the end must not let the loop exit.
-      const keepAlive = setInterval(() => undefined, 1000);
-      await r.exited;
-      clearTimeout(t);
-      clearInterval(keepAlive);
-      killGroup(r.pid, 'SIGKILL');
+      await stopRun(r, {
+        graceSeconds,
+        preStop: { cwd, env: r.env, container: spec },
+        current: () => cur === r,
+        watch: () => watchPid(r, PID_POLL_KILLING_MS),
+      });
     },
     detach() {
       if (cur !== undefined) {
         for (const t of cur.timers) clearInterval(t);
-        cur.tail.poll();
+        const tail = cur.tail;
+        guarded('container log not copied', () => tail.poll());
       }
       persist();
       detached = true;

@@ -3,6 +3,7 @@ import type { Clock } from '../../../base/index.js';
 import type { V1Container } from '../../../kube/client/index.js';
 import type { Logger } from '../../../platform/log/index.js';
 import type { ContainerState } from '../runtime.js';
+import type { LogLimits, LogTail } from './cri-log.js';
 import type { SavedContainer } from './saved-state.js';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
@@ -30,6 +31,8 @@ export interface ContainerProcessOptions {
   readonly onChange: () => void;
   /** Probes are ignored for init containers. */
   readonly init: boolean;
+  /** Log rotation; default kubelet's 10Mi × 5 files. */
+  readonly logLimits?: LogLimits;
   /** What a previous runtime saved; start() re-adopts or resumes it. */
   readonly saved?: SavedContainer;
 }
@@ -51,4 +54,23 @@ export interface ContainerProcess {
   /** Stops watching (timers, probes, log copying) and saves the state; the process keeps running. */
   detach(): void;
   logPath(): string;
+}
+
+/** One run of a container (spawned, or re-adopted after an edgecore restart). */
+export interface Run {
+  readonly pid: number;
+  readonly pidStart: string | undefined;
+  readonly bootId: string | undefined;
+  readonly startedAt: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly tail: LogTail;
+  readonly exited: Promise<void>;
+  readonly adopted: boolean;
+  end(code: number, reason?: string): void;
+  timers: NodeJS.Timeout[];
+  /** The last log-copy error reported (each new one is logged once). */
+  logError: string | undefined;
+  sent: 'SIGTERM' | 'SIGKILL' | undefined;
+  started: boolean;
+  ready: boolean;
 }

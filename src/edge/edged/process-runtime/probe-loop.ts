@@ -29,26 +29,28 @@ export function startProbes(o: ProbeLoopOptions): void {
     let ready = false;
     const tick = (): void => {
       if (!o.current()) return;
-      void runProbe(p, o.ctx).then((ok) => {
-        if (!o.current()) return;
-        failures = ok ? 0 : failures + 1;
-        passes = ok ? passes + 1 : 0;
-        if (kind === 'startup' && ok) {
-          onPass?.();
-          return;
-        }
-        if (kind === 'readiness') {
-          const next = passes >= successes ? true : failures >= threshold ? false : ready;
-          if (next !== ready) {
-            ready = next;
-            o.onReady(ready);
+      void runProbe(p, o.ctx)
+        .catch(() => false)
+        .then((ok) => {
+          if (!o.current()) return;
+          failures = ok ? 0 : failures + 1;
+          passes = ok ? passes + 1 : 0;
+          if (kind === 'startup' && ok) {
+            onPass?.();
+            return;
           }
-        } else if (failures >= threshold) {
-          o.onUnhealthy(kind);
-          return;
-        }
-        o.schedule(tick, periodMs);
-      });
+          if (kind === 'readiness') {
+            const next = passes >= successes ? true : failures >= threshold ? false : ready;
+            if (next !== ready) {
+              ready = next;
+              o.onReady(ready);
+            }
+          } else if (failures >= threshold) {
+            o.onUnhealthy(kind);
+            return;
+          }
+          o.schedule(tick, periodMs);
+        });
     };
     o.schedule(tick, (p.initialDelaySeconds ?? 0) * 1000);
   };

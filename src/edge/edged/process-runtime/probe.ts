@@ -14,7 +14,14 @@ export function execProbe(cmd: readonly string[], ctx: ProbeContext, timeoutMs: 
   const [file, ...args] = cmd;
   if (file === undefined) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const child = spawn(file, args, { cwd: ctx.cwd, env: { ...ctx.env }, stdio: 'ignore', detached: true });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(file, args, { cwd: ctx.cwd, env: { ...ctx.env }, stdio: 'ignore', detached: true });
+    } catch {
+      // e.g. EAGAIN, or an argument Node refuses: a failed probe, never an unhandled rejection
+      resolve(false);
+      return;
+    }
     const timer = setTimeout(() => {
       if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
       resolve(false);

@@ -10,9 +10,10 @@
  * `<podDir>/pod.json` and `<podDir>/state/`.
  */
 import type { V1Container, V1Pod } from '../../../kube/client/index.js';
-import { commandLine, podDir, prepareVolumes, removePodDir, resolveEnv, type PodContext } from '../pod-prep/index.js';
+import { commandLine, ensurePodDir, podDir, prepareVolumes, removePodDir, resolveEnv, type PodContext } from '../pod-prep/index.js';
 import type { ContainerStatusReport, PodPhase, PodRuntime, PodStatusReport, RuntimeOptions } from '../runtime.js';
 import { createContainerProcess } from './container-process.js';
+import type { LogLimits } from './cri-log.js';
 import { DEFAULT_BACKOFF, type Backoff, type ContainerProcess, type Prepared, type RestartPolicy } from './container-types.js';
 import { linkMounts, loadPodSpec, loadSaved, podDirUids, savePodSpec } from './pod-files.js';
 import type { SavedContainer } from './saved-state.js';
@@ -24,7 +25,11 @@ const KILLED_RETAINED = 256;
 const ORPHAN_GRACE_SECONDS = 5;
 const HOST_ENV = ['PATH', 'HOME', 'LANG', 'TZ'];
 
-export type ProcessRuntimeOptions = RuntimeOptions & { readonly backoff?: Backoff };
+export type ProcessRuntimeOptions = RuntimeOptions & {
+  readonly backoff?: Backoff;
+  /** Container log rotation (kubelet containerLogMaxSize / containerLogMaxFiles); default 10Mi × 5. */
+  readonly logLimits?: LogLimits;
+};
 
 interface ProcessPod {
   readonly uid: string;
@@ -33,6 +38,8 @@ interface ProcessPod {
   readonly init: readonly ContainerProcess[];
   readonly main: readonly ContainerProcess[];
   killed: boolean;
+  /** Set with `killed`: resolves once the containers are gone and the directory removed. */
+  killing: Promise<void> | undefined;
   /** Volumes had problems on the last sync (the pod waits, kubelet: FailedMount). */
   volumeProblems: readonly string[];
   /** False for a pod re-adopted by start() until edged syncs it: nothing new is started before. */
@@ -129,10 +136,11 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): PodRuntime {
           log,
           onChange: changed,
           init,
+          ...(opts.logLimits === undefined ? {} : { logLimits: opts.logLimits }),
           ...(s === undefined ? {} : { saved: s }),
         });
       });
-    const p: ProcessPod = { uid, dir, pod, init: make(true), main: make(false), killed: false, volumeProblems: [], synced: false };
+    const p: ProcessPod = { uid, dir, pod, init: make(true), main: make(false), killed: false, killing: undefined, volumeProblems: [], synced: false };
     holder.p = p;
     pods.set(uid, p);
     return p;
@@ -155,14 +163,29 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): PodRuntime {
   };
 
   /** Stops every container (final states stay in memory), then removes the pod's directory: volumes, state, logs. */
-  const kill = async (p: ProcessPod, grace: number): Promise<void> => {
+  const kill = (p: ProcessPod, grace: number): Promise<void> => {
+    if (p.killing !== undefined) return p.killing;
     p.killed = true;
-    await Promise.all([...p.init, ...p.main].map((c) => c.kill(grace)));
+    p.killing = (async () => {
+      await Promise.all([...p.init, ...p.main].map((c) => c.kill(grace)));
+      removeDir(p.uid);
+    })();
+    return p.killing;
+  };
+
+  const removeDir = (uid: string): void => {
     try {
-      removePodDir(rootDir, p.uid);
+      removePodDir(rootDir, uid);
     } catch (err) {
-      opts.log.warn({ podUid: p.uid, err: err instanceof Error ? err.message : String(err) }, 'pod directory not removed');
+      opts.log.warn({ podUid: uid, err: err instanceof Error ? err.message : String(err) }, 'pod directory not removed');
     }
+  };
+
+  /** Forgets a killed pod's final status (the UID may come back: a static pod's is derived from its content). */
+  const forget = (p: ProcessPod): void => {
+    if (pods.get(p.uid) === p) pods.delete(p.uid);
+    const i = killed.indexOf(p.uid);
+    if (i >= 0) killed.splice(i, 1);
   };
 
   return {
@@ -189,7 +212,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): PodRuntime {
       for (const uid of podDirUids(rootDir)) {
         if (keep.has(uid) || pods.has(uid)) continue;
         opts.log.info({ podUid: uid }, 'removing orphaned pod directory');
-        removePodDir(rootDir, uid);
+        removeDir(uid);
       }
     },
     containerLogPath(podUid, container) {
@@ -200,12 +223,20 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): PodRuntime {
       const uid = pod.metadata?.uid;
       if (uid === undefined || uid === '') return;
       let p = pods.get(uid);
-      if (p?.killed === true) return;
-      const dir = podDir(rootDir, uid);
+      let fresh = false;
+      if (p?.killed === true) {
+        // killed earlier (or being killed now): once that is over, the pod starts afresh, whatever state files are left
+        await p.killing;
+        forget(p);
+        p = pods.get(uid);
+        if (p?.killed === true) return;
+        fresh = true;
+      }
+      const dir = ensurePodDir(rootDir, uid);
       savePodSpec(dir, pod);
       const vols = prepareVolumes(pod, rootDir, opts.objects, ctx);
       linkMounts(pod, dir, vols.hostPaths, opts.log);
-      if (p === undefined) p = create(pod, uid, loadSaved(dir, pod));
+      if (p === undefined) p = create(pod, uid, fresh ? new Map() : loadSaved(dir, pod));
       p.pod = pod;
       p.synced = true;
       const started = [...p.init, ...p.main].some(hasRun);
@@ -221,12 +252,18 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): PodRuntime {
     async killPod(pod, gracePeriodSeconds) {
       const uid = pod.metadata?.uid ?? '';
       const p = pods.get(uid);
-      if (p === undefined || p.killed) return;
+      if (p === undefined) return;
+      if (p.killed) {
+        await p.killing;
+        return;
+      }
       await kill(p, gracePeriodSeconds);
+      if (pods.get(uid) !== p) return;
       killed.push(uid);
       while (killed.length > KILLED_RETAINED) {
         const old = killed.shift();
-        if (old !== undefined) pods.delete(old);
+        const q = old === undefined ? undefined : pods.get(old);
+        if (q?.killed === true) pods.delete(q.uid);
       }
       notify(uid);
     },

@@ -4,7 +4,9 @@
  * "restartCount":1,"containerID":"process://...","state":{"running":{...}},"lastState":{...},...}`
  * (pid, pidStart, startedAt and offsets only while the process runs).
  * A running process is found again by pid, and `/proc/<pid>/stat` field 22 (its start time in clock
- * ticks since boot) tells it from a later process that reused the pid.
+ * ticks since boot) tells it from a later process that reused the pid. That start time counts from
+ * boot, so the boot id (`/proc/sys/kernel/random/boot_id`) is saved too: after a reboot a saved run is
+ * over, whatever process now has its pid.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -20,6 +22,8 @@ export interface SavedRun {
   readonly pid: number;
   /** /proc start time; undefined where there is no /proc. */
   readonly pidStart?: string;
+  /** The boot the process was started in; undefined where unknown. */
+  readonly bootId?: string;
   readonly startedAt: string;
   /** How far the raw output files were turned into the CRI log. */
   readonly offsets: LogOffsets;
@@ -72,10 +76,11 @@ function decodeRun(v: JsonObject): SavedRun | undefined {
   const pid = num(v, 'pid');
   const startedAt = str(v, 'startedAt');
   const pidStart = str(v, 'pidStart');
+  const bootId = str(v, 'bootId');
   const stdout = num(v['offsets'], 'stdout') ?? 0;
   const stderr = num(v['offsets'], 'stderr') ?? 0;
   if (pid === undefined || startedAt === undefined) return undefined;
-  return { pid, startedAt, offsets: { stdout, stderr }, ...(pidStart === undefined ? {} : { pidStart }) };
+  return { pid, startedAt, offsets: { stdout, stderr }, ...(pidStart === undefined ? {} : { pidStart }), ...(bootId === undefined ? {} : { bootId }) };
 }
 
 /** The saved state, undefined when missing or unreadable. */
@@ -134,8 +139,29 @@ export function procStartTime(pid: number): string | undefined {
   return procStat(pid)?.start;
 }
 
-/** True while `pid` is the process that was started (same /proc start time when known) and not a zombie. */
-export function processAlive(pid: number, pidStart: string | undefined): boolean {
+let bootIdCache: { readonly id: string | undefined } | undefined;
+
+/** This boot's id (read once), undefined without /proc. */
+export function currentBootId(): string | undefined {
+  if (bootIdCache === undefined) {
+    let id: string | undefined;
+    try {
+      id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      id = undefined;
+    }
+    bootIdCache = { id: id === '' ? undefined : id };
+  }
+  return bootIdCache.id;
+}
+
+/**
+ * True while `pid` is the process that was started (same boot and same /proc start time, when known)
+ * and not a zombie.
+ */
+export function processAlive(pid: number, pidStart: string | undefined, bootId?: string): boolean {
+  const boot = currentBootId();
+  if (bootId !== undefined && boot !== undefined && bootId !== boot) return false;
   try {
     process.kill(pid, 0);
   } catch {

@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { systemClock } from '../../../base/index.js';
 import type { V1Container, V1Pod } from '../../../kube/client/index.js';
-import { silentLogger } from '../../../platform/log/index.js';
+import { createLogger, silentLogger, type Logger } from '../../../platform/log/index.js';
 import { testObjects } from '../pod-prep/test-objects.js';
 import type { ContainerStatusReport, PodRuntime } from '../runtime.js';
 import type { ProcessRuntimeOptions } from './process-runtime.js';
@@ -98,4 +99,24 @@ export function readText(path: string): string {
   } catch {
     return '';
   }
+}
+
+/** A logger whose JSON records are kept; `messages()` lists their `msg` fields. */
+export function captureLogger(): { readonly log: Logger; messages(): string[] } {
+  const records: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      records.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      done();
+    },
+  });
+  const log = createLogger({ level: 'info', destination });
+  return {
+    log,
+    messages: () =>
+      records.map((r) => {
+        const v: unknown = JSON.parse(r);
+        return typeof v === 'object' && v !== null && 'msg' in v && typeof v.msg === 'string' ? v.msg : '';
+      }),
+  };
 }

@@ -3,22 +3,12 @@
  * template (here: its canonical JSON) and the collision count, printed in decimal and passed through
  * SafeEncodeString; a revision is named `<ds>-<hash>`.
  */
+import { sortedKeyJson } from '../../../base/index.js';
 import type { V1ControllerRevision, V1DaemonSet, V1PodTemplateSpec } from '../../client/index.js';
 
 export const REVISION_HASH_LABEL = 'controller-revision-hash';
 export const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
 
-/** Key-sorted JSON, so equal templates hash equally whatever their key order. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
 
 export function fnv32a(s: string): number {
   let h = 0x811c9dc5;
@@ -40,7 +30,7 @@ export function safeEncode(s: string): string {
 }
 
 export function templateHash(template: V1PodTemplateSpec | undefined, collisionCount: number | undefined): string {
-  const h = fnv32a(canonicalJson(template ?? {}) + (collisionCount === undefined || collisionCount === 0 ? '' : String(collisionCount)));
+  const h = fnv32a(sortedKeyJson(template ?? {}) + (collisionCount === undefined || collisionCount === 0 ? '' : String(collisionCount)));
   return safeEncode(String(h));
 }
 

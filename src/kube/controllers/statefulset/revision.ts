@@ -3,20 +3,11 @@
  * its key-sorted JSON and the collision count, SafeEncodeString'd), the revision is named
  * `<sts>-<hash>`, and that whole name is the pods' `controller-revision-hash` label.
  */
+import { sortedKeyJson } from '../../../base/index.js';
 import type { V1ControllerRevision, V1PodTemplateSpec, V1StatefulSet } from '../../client/index.js';
 
 export const STS_REVISION_LABEL = 'controller-revision-hash';
 
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
 
 function fnv32a(s: string): number {
   let h = 0x811c9dc5;
@@ -28,7 +19,7 @@ const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** The hash part of the revision name of `template`. */
 export function statefulSetTemplateHash(template: V1PodTemplateSpec | undefined, collisionCount: number | undefined): string {
-  const h = fnv32a(canonical(template ?? {}) + (collisionCount === undefined || collisionCount === 0 ? '' : String(collisionCount)));
+  const h = fnv32a(sortedKeyJson(template ?? {}) + (collisionCount === undefined || collisionCount === 0 ? '' : String(collisionCount)));
   return [...String(h)].map((c) => SAFE[c.charCodeAt(0) % SAFE.length] ?? 'b').join('');
 }
 
