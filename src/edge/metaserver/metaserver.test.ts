@@ -205,8 +205,10 @@ test('malformed rows are skipped and counted, at load and on change; the rest is
     d.meta.put({ key: 'too/many/parts/here', type: 'pod', value: JSON.stringify(pod('default', 'here', 'uid-h')) });
     putObject(d, 'podpatch', 'default', 'good', 'garbage');
   });
-  assert.equal(ms.skippedRows(), 6);
+  assert.equal(ms.loaded(), false, 'nothing is built before the first request');
   const names = itemsOf((await getJson(ms, '/api/v1/pods')).body).map((p) => metaOf(p)['name']);
+  assert.equal(ms.loaded(), true);
+  assert.equal(ms.skippedRows(), 6);
   assert.deepEqual(names, ['good']);
   assert.deepEqual((await getJson(ms, '/api/v1/namespaces/default/pods/good')).body['status'], { phase: 'Pending' });
 

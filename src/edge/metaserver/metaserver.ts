@@ -2,13 +2,15 @@
  * The edge metaserver: a read-only Kubernetes API (plain HTTP, 127.0.0.1:10550 by default) served by
  * the embedded API server's code over an in-memory mirror of the edge database, so kubectl and
  * informers work on the edge host while the cloud is unreachable. Writes answer 405 MethodNotAllowed:
- * what the node holds comes from the cloud, and changes go there.
+ * what the node holds comes from the cloud, and changes go there. It listens at start; the mirror and the
+ * API server are built on the first request (backend.ts), so a node whose local API nobody uses pays nothing.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { KeError, errorMessage } from '../../base/index.js';
-import { ApiServer } from '../../kube/apiserver/index.js';
 import type { Logger } from '../../platform/log/index.js';
-import { openSqliteStore, type EdgeDb } from '../../platform/store/index.js';
-import { MetaMirror } from './mirror.js';
+import type { EdgeDb } from '../../platform/store/index.js';
+import type { MetaBackend } from './backend.js';
 
 export const MetaServerErrorCode = {
   /** `server` is not HOST:PORT. */
@@ -38,6 +40,8 @@ export interface RunningMetaServer {
   skippedRows(): number;
   /** Requests answered with an error Status, by HTTP code (writes count under 405). */
   rejected(): ReadonlyMap<string, number>;
+  /** Whether the mirror and API server were built (on the first request). */
+  loaded(): boolean;
   /** Stops serving (open watches end) and drops the mirror. Never rejects. */
   close(): Promise<void>;
 }
@@ -53,53 +57,58 @@ export function parseServerAddress(server: string): { host: string; port: number
 
 export async function startMetaServer(opts: MetaServerOptions): Promise<RunningMetaServer> {
   const log = opts.log.child({ component: 'metaserver' });
-  const store = openSqliteStore({
-    path: ':memory:',
-    checkpoints: 'inline',
-    onWatchError: (err) => log.warn({ err: errorMessage(err) }, 'metaserver watch callback failed'),
-    onFatal: (err) => log.error({ err: errorMessage(err) }, 'metaserver mirror failed'),
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port ?? 10550;
+  let backend: Promise<MetaBackend> | undefined;
+  let built: MetaBackend | undefined;
+  const load = (): Promise<MetaBackend> =>
+    (backend ??= import('./backend.js').then((m) => {
+      built = m.createMetaBackend(opts.db, log, READ_ONLY_MESSAGE);
+      log.info({ node: opts.nodeName, objects: built.objects(), skippedRows: built.skippedRows() }, 'metaserver mirror loaded');
+      return built;
+    }));
+  const server = createServer((req, res) => {
+    load().then(
+      (b) => b.handle(req, res),
+      (err: unknown) => {
+        log.error({ err: errorMessage(err) }, 'metaserver could not load the edge database');
+        req.resume();
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the edge metaserver could not load the edge database', reason: 'ServiceUnavailable', code: 503 }));
+      },
+    );
   });
-  const mirror = new MetaMirror(opts.db, store, log);
-  // Hook first, then load: both run synchronously, so no change falls between them.
-  const unsubscribe = opts.db.meta.onChange((key) => mirror.changed(key));
-  const api = new ApiServer({
-    store,
-    log,
-    host: opts.host ?? '127.0.0.1',
-    port: opts.port ?? 10550,
-    anonymousAllowed: true,
-    readOnly: true,
-    readOnlyMessage: READ_ONLY_MESSAGE,
-  });
-  let addr: { host: string; port: number };
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 0;
   try {
-    mirror.load();
-    addr = await api.start();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
   } catch (err) {
-    unsubscribe();
-    await api.stop();
-    store.close();
-    const where = `${opts.host ?? '127.0.0.1'}:${opts.port ?? 10550}`;
+    const where = `${host}:${port}`;
     throw new KeError(MetaServerErrorCode.listen, `the metaserver cannot serve on ${where}: ${errorMessage(err)}`, { cause: err, details: { address: where } });
   }
-  const hostInUrl = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
-  log.info({ node: opts.nodeName, host: addr.host, port: addr.port, objects: store.count('/'), skippedRows: mirror.skippedRows() }, 'metaserver serving');
+  const addr = server.address() as AddressInfo;
+  const hostInUrl = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+  log.info({ node: opts.nodeName, host: addr.address, port: addr.port }, 'metaserver serving');
   let closed: Promise<void> | undefined;
   const close = async (): Promise<void> => {
-    unsubscribe();
-    try {
-      await api.stop();
-    } catch (err) {
-      log.warn({ err: errorMessage(err) }, 'metaserver stop failed');
-    }
-    store.close();
+    const b = await backend?.catch(() => undefined);
+    // The backend first: it ends open watches, so the server can close.
+    await b?.close();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   };
   return {
     url: `http://${hostInUrl}:${addr.port}`,
-    host: addr.host,
+    host: addr.address,
     port: addr.port,
-    skippedRows: () => mirror.skippedRows(),
-    rejected: () => api.rejected(),
+    skippedRows: () => built?.skippedRows() ?? 0,
+    rejected: () => built?.rejected() ?? new Map(),
+    loaded: () => built !== undefined,
     close: () => (closed ??= close()),
   };
 }

@@ -122,7 +122,19 @@ export class ApiServer {
     return lines.join('\n') + '\n';
   }
 
-  async start(): Promise<{ host: string; port: number }> {
+  /**
+   * Prepares the server without listening and returns its request handler, for a caller that owns the
+   * HTTP server (the edge metaserver answers on its socket from the first request on). stop() still
+   * ends open watches.
+   */
+  attach(): (req: IncomingMessage, res: ServerResponse) => void {
+    this.prepare();
+    return (req, res) => {
+      this.handle(req, res).catch((err: unknown) => this.fail(req, res, err));
+    };
+  }
+
+  private prepare(): void {
     const writes = this.opts.readOnly !== true;
     if (writes) this.crds.start();
     const pods = this.registry.lookup('', 'v1', 'pods');
@@ -135,9 +147,10 @@ export class ApiServer {
       this.ensureDefaultNamespaces();
       this.gc.start();
     }
-    const handler = (req: IncomingMessage, res: ServerResponse): void => {
-      this.handle(req, res).catch((err: unknown) => this.fail(req, res, err));
-    };
+  }
+
+  async start(): Promise<{ host: string; port: number }> {
+    const handler = this.attach();
     const tls = this.opts.tls;
     this.server = tls
       ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem, ca: tls.clientCaPem, requestCert: true, rejectUnauthorized: false }, handler)
