@@ -11,9 +11,9 @@
  *  2. edgecore RSS (VmRSS, mean over the idle window) and CPU (utime+stime of /proc/<pid>/stat over the
  *     idle window, % of one core) with 0, 10 and 50 running pods, for each launcher in
  *     EDGE_BENCH_LAUNCHERS (tsx: `node --import tsx src/cmd/edgecore/main.ts`, as the harness and keadm
- *     start it; bin: `node bin/edgecore.mjs`, which registers tsx too; js: the project compiled by tsc into
- *     .cache/edge-bench-js and run as plain JavaScript, no loader), next to the floor of a bare `node` (and
- *     of `node --import tsx`) on this machine;
+ *     start it; bin: `node bin/edgecore.mjs` after `npm run build`, with KE_LAUNCHER=dist, i.e. the esbuild
+ *     bundle; js: the project compiled by tsc into .cache/edge-bench-js, plain JavaScript, no loader), next
+ *     to the floor of a bare `node` (and of `node --import tsx`) on this machine;
  *  3. offline reboot with 10 pods (acceptance 3): cloudcore stopped, edgecore stopped, every sandbox
  *     stopped through CRI (process runtime: every pod process killed), edgecore started → every pod's
  *     container running again (CRI ListContainers / state-file pids), EDGE_BENCH_REBOOTS times per launcher;
@@ -26,7 +26,8 @@
  * Options (argv or env): --runtime / EDGE_BENCH_RUNTIME (cri), --idle-seconds / EDGE_BENCH_IDLE_S (30),
  * EDGE_BENCH_SETTLE_S (10), EDGE_BENCH_REBOOTS (3), EDGE_BENCH_LAUNCHERS (tsx,bin,js), EDGE_BENCH_ROUNDS (1,10,50),
  * EDGE_BENCH_NODE_FLAGS (none: extra Node flags for edgecore, e.g. `--max-semi-space-size=1`),
- * EDGE_BENCH_LOG_DIR (none: a directory to save edgecore's output of each offline reboot in).
+ * EDGE_BENCH_LOG_DIR (none: a directory to save edgecore's output of each offline reboot in),
+ * EDGE_BENCH_REBOOT_GC (unset; 1: remove the sandboxes earlier reboots left stopped before each reboot).
  */
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -75,6 +76,8 @@ const ROUNDS = (process.env['EDGE_BENCH_ROUNDS'] ?? '1,10,50').split(',').map(Nu
 const NODE_FLAGS = process.env['EDGE_BENCH_NODE_FLAGS'] ?? '';
 /** Where to save edgecore's output of each reboot (unset: not saved). */
 const LOG_DIR = process.env['EDGE_BENCH_LOG_DIR'] ?? '';
+/** Remove the sandboxes earlier reboots left stopped before each reboot (as the container GC would in time). */
+const REBOOT_GC = process.env['EDGE_BENCH_REBOOT_GC'] === '1';
 const NS = 'edge-bench';
 const NS_HOLLOW = 'edge-bench-hollow';
 const RUN_MARK = '----- edgecore restart -----';
@@ -184,6 +187,14 @@ async function restartEdgecore(b: Bench, launcher: Launcher): Promise<void> {
   await waitUntil(() => nodeReady(b.cloud, b.edge.nodeName), { timeoutMs: 90_000, intervalMs: 250, what: `node ${b.edge.nodeName} Ready` });
 }
 
+/** `npm run build` (dist/, the bundles bin/edgecore.mjs runs); bin is then started with KE_LAUNCHER=dist. */
+async function buildDist(): Promise<void> {
+  progress('npm run build for the bin launcher');
+  const r = await runCommand(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT, timeoutMs: 600_000 });
+  if (r.code !== 0) throw new Error(`npm run build failed: ${r.stderr.slice(-2000)}`);
+  process.env['KE_LAUNCHER'] = 'dist';
+}
+
 /** Compiles the project with tsc into .cache (gitignored) so edgecore can run as plain JavaScript, without the tsx loader. */
 async function buildJs(): Promise<void> {
   const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -286,7 +297,12 @@ async function reboot(b: Bench, uids: readonly string[]): Promise<Reboot> {
   let old = new Set<number>();
   if (b.cri !== undefined) {
     const sel = { labelSelector: { 'io.kubernetes.pod.namespace': b.ns } };
-    for (const s of await b.cri.listPodSandbox(sel)) await b.cri.stopPodSandbox(s.id, { timeoutMs: 60_000 });
+    const sandboxes = await b.cri.listPodSandbox(sel);
+    progress(`  stopping ${sandboxes.filter((x) => x.state === 'SANDBOX_READY').length} ready sandboxes (${sandboxes.length} in all, the rest stopped earlier)`);
+    for (const s of sandboxes) {
+      if (REBOOT_GC && s.state !== 'SANDBOX_READY') await b.cri.removePodSandbox(s.id, { timeoutMs: 60_000 });
+      else await b.cri.stopPodSandbox(s.id, { timeoutMs: 60_000 });
+    }
     const left = await b.cri.listContainers({ ...sel, state: { state: 'CONTAINER_RUNNING' } });
     if (left.length > 0) throw new Error(`${left.length} containers still running after stopping every sandbox`);
   } else {
@@ -350,7 +366,7 @@ async function run(): Promise<Results> {
   const nodeFloor = await floorKb([]);
   const tsxFloor = await floorKb(['--import', 'tsx']);
   const scratch = await createTempDir({ prefix: 'edge-bench' });
-  const savedEnv = { NODE_OPTIONS: process.env['NODE_OPTIONS'], CLOUDCORE_LAUNCHER: process.env['CLOUDCORE_LAUNCHER'] };
+  const savedEnv = { NODE_OPTIONS: process.env['NODE_OPTIONS'], CLOUDCORE_LAUNCHER: process.env['CLOUDCORE_LAUNCHER'], KE_LAUNCHER: process.env['KE_LAUNCHER'] };
   let ctd: ContainerdHandle | undefined;
   let cri: CriClient | undefined;
   let cloud: CloudcoreHandle | undefined;
@@ -358,6 +374,7 @@ async function run(): Promise<Results> {
   let bench: Bench | undefined;
   try {
     if (LAUNCHERS.includes('js')) await buildJs();
+    if (LAUNCHERS.includes('bin')) await buildDist();
     const raw: Round[] = [];
     if (RUNTIME === 'cri') {
       const check = await requireContainerd();

@@ -151,6 +151,15 @@ describe('offline and back', { timeout: 900_000 }, () => {
     await create(pod('p1', { configMap: 'cfg' }), 'pods');
     await create(pod('p2', { configMap: 'cfg' }), 'pods');
     await converge('edge has p1, p2, cfg as the cloud');
+    // The hub records what the edge acknowledged in ObjectSyncs; only what is recorded is reconciled after a restart.
+    await waitUntil(
+      async () => {
+        const r = await cp.client.get(`/apis/reliablesyncs.kubeedge.io/v1alpha1/namespaces/${NS}/objectsyncs`);
+        const names = arr(r.body, 'items').map((o) => str(o, 'spec.objectName'));
+        return ['p1', 'p2', 'cfg'].every((n) => names.includes(n));
+      },
+      { timeoutMs: 30_000, what: 'ObjectSyncs for p1, p2 and cfg' },
+    );
 
     await hub.stop();
     const cm = await cp.client.patch(`/api/v1/namespaces/${NS}/configmaps/cfg`, { data: { v: '2' } }, 'application/merge-patch+json');

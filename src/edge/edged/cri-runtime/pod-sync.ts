@@ -249,7 +249,13 @@ async function ensureSandbox(d: SyncDeps, rec: PodRecord, pod: V1Pod, waiting: W
     d.changing(rec);
     const id = await d.client.runPodSandbox(sandboxConfig(pod, d.opts.rootDir, attempt), '', { timeoutMs: 120_000 });
     d.log.info({ podSandboxId: id, attempt }, 'pod sandbox started');
-    for (const s of rec.view?.sandboxes ?? []) await d.client.stopPodSandbox(s.id).catch(() => undefined);
+    // A still-ready old sandbox is stopped now; stopped ones are stopped again (releasing what the network
+    // plugin may hold) off the critical path, so a pod with many old sandboxes (one per reboot) starts as fast.
+    for (const s of rec.view?.sandboxes ?? []) {
+      if (s.id === id) continue;
+      if (s.ready) await d.client.stopPodSandbox(s.id).catch(() => undefined);
+      else void d.client.stopPodSandbox(s.id).catch(() => undefined);
+    }
     await d.refresh();
     const sb = currentSandbox(rec.view);
     return sb?.id === id && sb.ready ? sb : undefined;
