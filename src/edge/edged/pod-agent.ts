@@ -40,6 +40,8 @@ export class PodAgent {
   private readonly chains = new Map<string, Promise<void>>();
   /** Pods with a resync queued and not yet run: one is enough. */
   private readonly resyncQueued = new Set<string>();
+  /** UIDs of the static pods (from the manifest folder, never from the cloud: an annotation alone does not make one). */
+  private readonly staticUids = new Set<string>();
   private readonly waker: Waker;
 
   /**
@@ -96,7 +98,8 @@ export class PodAgent {
    */
   async syncStatic(pods: readonly V1Pod[]): Promise<void> {
     const wanted = new Set(pods.map((p) => p.metadata?.uid ?? ''));
-    const gone = [...this.pods.values()].filter((e) => isStaticPod(e.pod) && !wanted.has(e.uid));
+    const gone = [...this.pods.values()].filter((e) => this.staticUids.has(e.uid) && !wanted.has(e.uid));
+    for (const p of pods) if (isStaticPod(p)) this.staticUids.add(p.metadata?.uid ?? '');
     await Promise.all([
       ...gone.map((e) => this.enqueue(e.pod, Operation.Delete)),
       ...pods.filter((p) => !this.pods.has(p.metadata?.uid ?? '')).map((p) => this.enqueue(p, Operation.Insert)),
@@ -167,7 +170,7 @@ export class PodAgent {
     if (pod.spec?.nodeName !== env.nodeName) return;
     let e = this.pods.get(uid);
     if (e === undefined) {
-      const prev = isStaticPod(pod) ? undefined : await this.previousStatus(pod);
+      const prev = this.staticUids.has(uid) ? undefined : await this.previousStatus(pod);
       const startTime = typeof prev?.startTime === 'string' ? prev.startTime : rfc3339(env.clock.now());
       e = { pod, uid, startTime, prev, lastReported: prev === undefined ? '' : JSON.stringify(prev), deleting: false };
       this.pods.set(uid, e);
@@ -202,7 +205,7 @@ export class PodAgent {
   }
 
   private report(e: PodEntry): void {
-    if (isStaticPod(e.pod)) return;
+    if (this.staticUids.has(e.uid)) return;
     const r = this.runtime.podStatus(e.pod);
     if (r === undefined) return;
     const status = buildPodStatus(r, e.prev, this.hostIP(), e.startTime, rfc3339(this.env.clock.now()));
